@@ -1,0 +1,1 @@
+"""Prefect flows: the procedure as it reads in docs/procedure.md."""

@@ -1,0 +1,1 @@
+"""handover: runs the procedure of handing over a departing salesperson's customers."""

@@ -1,0 +1,19 @@
+"""The `handover` command. Commands only parse arguments and call the functions the flows call."""
+
+from __future__ import annotations
+
+import sys
+
+from handover.cli.app import app, err
+from handover.errors import HandoverError
+
+# Each module registers its commands on `app`.
+from handover.cli import setup as _setup  # noqa: E402,F401
+
+
+def main() -> None:
+    try:
+        app()
+    except HandoverError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)

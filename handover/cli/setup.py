@@ -1,0 +1,14 @@
+"""`handover init`: create or upgrade the database schema."""
+
+from __future__ import annotations
+
+from handover.cli.app import app, err
+from handover.schema import upgrade_schema
+from handover.settings import get_settings
+
+
+@app.command()
+def init() -> None:
+    """Create or upgrade the database schema (Alembic)."""
+    upgrade_schema()
+    err.print(f"database ready: {get_settings().resolved_database_url}")

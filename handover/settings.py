@@ -1,0 +1,142 @@
+"""One settings object, read from HANDOVER_* environment variables and an optional handover.toml.
+
+Environment variables win over the file. Nested business settings use a double underscore,
+e.g. ``HANDOVER_TIERS__A=1000000`` or ``[tiers] a = 1000000`` in handover.toml.
+The TOML file is looked up as ``$HANDOVER_CONFIG`` or ``./handover.toml``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+from handover.errors import HandoverError
+
+
+class ScoreWeights(BaseModel):
+    """Weights of the three value-score parts; each part is 0-100 before weighting."""
+
+    contribution: float = Field(1.0, ge=0)
+    potential: float = Field(1.0, ge=0)
+    loyalty: float = Field(1.0, ge=0)
+
+
+class TierThresholds(BaseModel):
+    """Lower bounds (CNY) of expected deal amount for tiers A, B, C; below C is D."""
+
+    a: Decimal = Decimal(800_000)
+    b: Decimal = Decimal(400_000)
+    c: Decimal = Decimal(200_000)
+
+    @model_validator(mode="after")
+    def _descending(self) -> "TierThresholds":
+        if not (self.a > self.b > self.c >= 0):
+            raise ValueError(f"tier thresholds must satisfy a > b > c >= 0, got a={self.a} b={self.b} c={self.c}")
+        return self
+
+
+class StatusRules(BaseModel):
+    """Customer status from activity: dormant after this many days without interaction, lost after more."""
+
+    new_days: int = Field(90, ge=1, description="created within this many days and no order yet: new")
+    dormant_days: int = Field(90, ge=1)
+    lost_days: int = Field(365, ge=1)
+
+
+class RevisitRules(BaseModel):
+    """When successors follow up after the notice."""
+
+    first_within_working_days: int = Field(2, ge=1)
+    later_days: list[int] = Field(default_factory=lambda: [30, 90])
+    remind_days_before: int = Field(1, ge=0)
+    escalate_after_days: int = Field(1, ge=0)
+    escalate_again_after_days: int = Field(7, ge=1)
+    window_days: int = Field(7, ge=1, description="a revisit window closes this many days after it is due")
+
+
+class PoolRules(BaseModel):
+    """Public pool (公海池) rules."""
+
+    reclaim_after_days: dict[str, int] = Field(default_factory=lambda: {"A": 90, "B": 75, "C": 60, "D": 60})
+    prospect_cycle_days: int = Field(365, ge=1)
+    no_order_days: int = Field(365, ge=1)
+    reclaim_notice_days: int = Field(7, ge=0)
+    claims_per_30_days: int = Field(10, ge=0)
+    claim_back_cooldown_days: int = Field(30, ge=0)
+
+
+class SuspensionRules(BaseModel):
+    days_by_violation: list[int] = Field(default_factory=lambda: [7, 15, 30])
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HANDOVER_", env_nested_delimiter="__", extra="forbid")
+
+    home: Path = Path(".handover")
+    database_url: str | None = None
+    smtp_url: str | None = None
+    now: datetime | None = None
+
+    company_name: str = "Handover Demo Co."
+    sender: str = "handover@example.com"
+    signature: str = "Customer Success Team"
+    timezone: str = "Asia/Shanghai"
+    country: str = "CN"
+    default_strategy: str = "optimal"
+
+    weights: ScoreWeights = Field(default_factory=ScoreWeights)
+    tiers: TierThresholds = Field(default_factory=TierThresholds)
+    status: StatusRules = Field(default_factory=StatusRules)
+    revisit: RevisitRules = Field(default_factory=RevisitRules)
+    pool: PoolRules = Field(default_factory=PoolRules)
+    suspension: SuspensionRules = Field(default_factory=SuspensionRules)
+    meeting_tiers: list[str] = Field(default_factory=lambda: ["A", "B"])
+    survey_low_score: int = Field(2, ge=1, le=5, description="CSAT at or below this notifies the manager")
+    survey_reminder_days: int = Field(5, ge=1)
+    survey_expiry_days: int = Field(30, ge=1)
+
+    @field_validator("now", mode="before")
+    @classmethod
+    def _blank_now_is_real_clock(cls, value):
+        return None if value in ("", None) else value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get("HANDOVER_CONFIG", "handover.toml"))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.home / 'handover.db').resolve()}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.home / "outbox"
+
+
+def load_settings() -> Settings:
+    """Read the settings; malformed values become one HandoverError naming each bad setting."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise HandoverError(f"invalid settings: {problems}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests call ``get_settings.cache_clear()`` after changing the environment)."""
+    return load_settings()

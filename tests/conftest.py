@@ -1,0 +1,117 @@
+"""Fixtures shared by the whole suite.
+
+- ``settings_env``: a fresh HANDOVER_HOME per test, settings and engines reset.
+- ``db``: a migrated empty database, run once on SQLite and once on PostgreSQL (``db.backend``).
+  PostgreSQL is the local server (HANDOVER_TEST_PG, default postgresql://postgres@127.0.0.1:5432);
+  the session creates a database of its own and drops it at the end.
+- ``prefect``: one Prefect test harness for the whole session (it takes seconds to start).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlmodel import SQLModel
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+PG_SERVER = os.environ.get("HANDOVER_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+
+
+def _reset() -> None:
+    from handover import clock
+    from handover.db import reset_engines
+    from handover.settings import get_settings
+
+    reset_engines()
+    get_settings.cache_clear()
+    clock.set_now(None)
+
+
+@pytest.fixture
+def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    for name in list(os.environ):
+        if name.startswith("HANDOVER_") and name not in ("HANDOVER_TEST_PG",):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HANDOVER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HANDOVER_CONFIG", str(tmp_path / "handover.toml"))
+    _reset()
+    yield tmp_path
+    _reset()
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """A PostgreSQL database of this test session's own, dropped at the end."""
+    name = f"handover_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql+psycopg://{PG_SERVER.split('://', 1)[1]}/{name}"
+    from handover.db import make_engine
+    from handover.schema import alembic_config
+
+    engine = make_engine(url)
+    from alembic import command
+
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    engine.dispose()
+    yield url
+    from handover.db import reset_engines
+
+    reset_engines()
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _truncate_all(url: str) -> None:
+    from sqlalchemy import text
+
+    from handover.db import make_engine
+
+    engine = make_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+class Database:
+    def __init__(self, backend: str, url: str):
+        self.backend = backend
+        self.url = url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, settings_env, monkeypatch):
+    """An empty migrated database; every test using it runs on SQLite and on PostgreSQL."""
+    import models  # noqa: F401
+    from handover.schema import upgrade_schema
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{settings_env / 'home' / 'handover.db'}"
+        monkeypatch.setenv("HANDOVER_DATABASE_URL", url)
+        _reset()
+        upgrade_schema()
+    else:
+        url = request.getfixturevalue("pg_database")
+        _truncate_all(url)
+        monkeypatch.setenv("HANDOVER_DATABASE_URL", url)
+        _reset()
+    yield Database(request.param, url)
+
+
+@pytest.fixture(scope="session")
+def prefect():
+    """One Prefect API for the session (ephemeral server), shared by every flow test."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
