@@ -100,6 +100,7 @@ class Settings(BaseSettings):
     survey_low_score: int = Field(2, ge=1, le=5, description="CSAT at or below this notifies the manager")
     survey_reminder_days: int = Field(5, ge=1)
     survey_expiry_days: int = Field(30, ge=1)
+    web_url: str = Field("http://127.0.0.1:8000", description="base URL of `handover web`, used in survey links")
 
     @field_validator("now", mode="before")
     @classmethod

@@ -20,10 +20,12 @@ from models.case import (
 from models.crm import Contract, Customer, CustomerStatus, Deal, DealStatus, Interaction
 from models.outbox import OutboxMessage, OutboxStatus
 from models.people import Employee, EmployeeStatus, Level, Role, Suspension
+from models.survey import Survey
 
 __all__ = [
     "STAGES", "Assignment", "AuditEntry", "CaseCustomer", "CaseReport", "CaseStage", "CaseStatus",
     "Contract", "Customer", "CustomerStatus", "Deal", "DealStatus", "Employee", "EmployeeStatus",
     "Interaction", "Level", "Meeting", "MeetingState", "OffboardingCase", "OutboxMessage", "OutboxStatus",
     "Plan", "PlanStatus", "Revisit", "RevisitOutcome", "Role", "StageState", "Suspension",
+    "Survey",
 ]
