@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 06:33:52.693751
+Create Date: 2026-11-23 06:37:26.380022
 """
 from alembic import op
 import sqlalchemy as sa
@@ -309,6 +309,33 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_revisit_due_on'), ['due_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_revisit_successor_id'), ['successor_id'], unique=False)
 
+    op.create_table('survey',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('successor_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('sent_at', handover.db.AwareDateTime(), nullable=False),
+    sa.Column('reminded_at', handover.db.AwareDateTime(), nullable=True),
+    sa.Column('expires_at', handover.db.AwareDateTime(), nullable=False),
+    sa.Column('answered_at', handover.db.AwareDateTime(), nullable=True),
+    sa.Column('csat', sa.Integer(), nullable=True),
+    sa.Column('nps', sa.Integer(), nullable=True),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['offboardingcase.id'], ),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], ),
+    sa.ForeignKeyConstraint(['successor_id'], ['employee.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('case_id', 'customer_id'),
+    sa.UniqueConstraint('token_hash')
+    )
+    with op.batch_alter_table('survey', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_survey_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_survey_expires_at'), ['expires_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_survey_successor_id'), ['successor_id'], unique=False)
+
     op.create_table('assignment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('plan_id', sa.Integer(), nullable=False),
@@ -337,6 +364,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_assignment_plan_id'))
 
     op.drop_table('assignment')
+    with op.batch_alter_table('survey', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_successor_id'))
+        batch_op.drop_index(batch_op.f('ix_survey_expires_at'))
+        batch_op.drop_index(batch_op.f('ix_survey_customer_id'))
+        batch_op.drop_index(batch_op.f('ix_survey_case_id'))
+
+    op.drop_table('survey')
     with op.batch_alter_table('revisit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_revisit_successor_id'))
         batch_op.drop_index(batch_op.f('ix_revisit_due_on'))
