@@ -9,6 +9,7 @@ from handover.errors import HandoverError
 
 # Each module registers its commands on `app`.
 from handover.cli import setup as _setup  # noqa: E402,F401
+from handover.cli import web as _web  # noqa: E402,F401
 
 
 def main() -> None:
