@@ -36,6 +36,7 @@ class OffboardingCase(SQLModel, table=True):
     opened_by: str = Field(foreign_key="employee.id")
     opened_at: datetime = moment()
     closed_at: datetime | None = moment()
+    resume_at: datetime | None = moment(description="when the flow should next run; None while a person must act")
 
 
 class CaseStage(SQLModel, table=True):
@@ -65,6 +66,7 @@ class CaseCustomer(SQLModel, table=True):
     score: float | None = None
     tier: str | None = None
     status: str | None = None
+    handover_notes: str = Field(default="", description="what the departing rep wants the successor to know")
     handed_over_at: datetime | None = moment()
 
 

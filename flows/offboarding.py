@@ -1,0 +1,46 @@
+"""The handover procedure of one offboarding case (docs/procedure.md), as a Prefect flow.
+
+Each run takes the case as far as it can go now and returns the stage it stopped at: the manager's
+approval, meetings still to take place, revisit windows still open. Running it again (``handover
+tick``, ``handover approve``) continues where it stopped; every stage is idempotent.
+"""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from flows.approval import approval_from_ui
+from flows.progress import CaseProgress, publish_plan
+from tasks.approve import request_approval
+from tasks.classify import classify_customers
+from tasks.evaluate import evaluate_case
+from tasks.inventory import take_inventory
+from tasks.meeting import hold_meetings
+from tasks.notice import notify_customers
+from tasks.plan import draft_plan
+from tasks.revisit import schedule_revisits
+
+
+@flow(name="offboarding", flow_run_name="offboarding-{employee_id}-{case_id}", log_prints=False)
+def offboarding(case_id: int, employee_id: str) -> str:
+    """Inventory → classify → plan → approval → meeting → notice → revisit → evaluate."""
+    progress = CaseProgress(case_id)
+    take_inventory(case_id)
+    classify_customers(case_id)
+    draft_plan(case_id)
+    publish_plan(case_id)
+    progress.update()
+    if not (request_approval(case_id) or approval_from_ui(case_id)):
+        return "approve"
+    progress.update()
+    if not hold_meetings(case_id):
+        return "meeting"
+    progress.update()
+    if not notify_customers(case_id):
+        return "notice"
+    progress.update()
+    if not schedule_revisits(case_id):
+        return "revisit"
+    evaluate_case(case_id)
+    progress.update()
+    return "closed"

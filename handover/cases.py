@@ -1,0 +1,310 @@
+"""The service layer: what HR, managers and successors do to a case. The CLI calls only these.
+
+Each function validates everything first and raises HandoverError before changing anything.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, select
+
+from handover import clock, stages
+from handover.allocation import STRATEGIES, eligible
+from handover.audit import record
+from handover.db import session_scope
+from handover.errors import HandoverError, NotAllowed, NotFound
+from handover.people import employee
+from models import (Assignment, CaseCustomer, CaseStatus, Customer, EmployeeStatus, OffboardingCase, PlanStatus,
+                    Revisit, RevisitOutcome, Role)
+from tasks.plan import latest_plan, rep_facts
+
+
+def _check_strategy(strategy: str) -> None:
+    if strategy not in STRATEGIES:
+        raise HandoverError(f"strategy {strategy!r}: unknown; choose one of {', '.join(STRATEGIES)}")
+
+
+def open_case_of(session: Session, employee_id: str) -> OffboardingCase | None:
+    return session.exec(select(OffboardingCase).where(OffboardingCase.employee_id == employee_id,
+                                                      OffboardingCase.status == CaseStatus.open)).first()
+
+
+def check_departure(session: Session, employee_id: str, last_day: date, by: str, today: date) -> None:
+    """Everything that must hold before a case may be opened (nothing is changed)."""
+    actor = employee(session, by)
+    if actor.role not in (Role.hr, Role.admin) or actor.status != EmployeeStatus.active:
+        raise NotAllowed(f"{by} ({actor.role}): only an active HR or admin account may start an offboarding")
+    leaving = employee(session, employee_id)
+    if leaving.role != Role.rep:
+        raise HandoverError(f"employee {employee_id} is a {leaving.role}, not a sales rep: there are no customers to hand over")
+    if leaving.status == EmployeeStatus.departed:
+        raise HandoverError(f"employee {employee_id} has already left")
+    if last_day < today:
+        raise HandoverError(f"--last-day {last_day}: is in the past (today is {today})")
+    if session.exec(select(Customer.id).where(Customer.owner_id == employee_id)).first() is None:
+        raise HandoverError(f"employee {employee_id} owns no customers: nothing to hand over")
+
+
+def open_case(employee_id: str, last_day: date, strategy: str, by: str) -> tuple[int, bool]:
+    """Open the case (or return the open one): employee departing, access revoked, both recorded."""
+    _check_strategy(strategy)
+    now = clock.now()
+    with session_scope() as session:
+        existing = open_case_of(session, employee_id)
+        if existing is not None:
+            return existing.id, False
+        check_departure(session, employee_id, last_day, by, now.date())
+        case = OffboardingCase(employee_id=employee_id, last_day=last_day, strategy=strategy, opened_by=by,
+                               opened_at=now, resume_at=now)
+        session.add(case)
+        session.flush()
+        stages.create_stages(session, case.id)
+        leaving = employee(session, employee_id)
+        before = {"status": leaving.status, "access_revoked_at": None}
+        leaving.status, leaving.last_day, leaving.access_revoked_at = EmployeeStatus.departing, last_day, now
+        session.add(leaving)
+        record(session, actor_id=by, action="access.revoke", subject_type="employee", subject_id=employee_id,
+               case_id=case.id, before=before, after={"status": "departing", "access_revoked_at": now.isoformat()},
+               reason=f"offboarding case {case.id}, last day {last_day}", at=now)
+        return case.id, True
+
+
+def run_case(case_id: int) -> str:
+    """Take the case as far as it can go now (one Prefect flow run); returns the stage it stopped at."""
+    from flows.offboarding import offboarding
+
+    with session_scope() as session:
+        case = stages.load_case(session, case_id)
+    return offboarding(case_id=case_id, employee_id=case.employee_id)
+
+
+def parse_moves(moves: list[str]) -> dict[str, str]:
+    parsed: dict[str, str] = {}
+    for move in moves:
+        customer_id, sep, successor_id = move.partition("=")
+        if not sep or not customer_id.strip() or not successor_id.strip():
+            raise HandoverError(f"--move {move!r}: expected CUSTOMER_ID=EMPLOYEE_ID")
+        parsed[customer_id.strip()] = successor_id.strip()
+    return parsed
+
+
+def _check_decider(session: Session, case: OffboardingCase, by: str) -> None:
+    actor, departing = employee(session, by), employee(session, case.employee_id)
+    if actor.status != EmployeeStatus.active:
+        raise NotAllowed(f"{by}: is {actor.status} and may not decide plans")
+    if not (actor.role == Role.admin or (actor.role == Role.manager and departing.manager_id == by)):
+        raise NotAllowed(f"{by}: only {departing.manager_id or 'an admin'} (the departing rep's manager) "
+                         f"or an admin may decide case {case.id}'s plan")
+
+
+def _apply_moves(session: Session, case: OffboardingCase, plan, moves: dict[str, str], by: str, now) -> None:
+    lines = {a.customer_id: a for a in session.exec(select(Assignment).where(Assignment.plan_id == plan.id))}
+    candidates, excluded = eligible(rep_facts(session, now.date(), case.id), [case.employee_id], now.date())
+    room = {c.id: c.free for c in candidates}
+    for line in lines.values():
+        if line.successor_id in room:
+            room[line.successor_id] -= 1
+    for customer_id, successor_id in moves.items():
+        if customer_id not in lines:
+            raise HandoverError(f"--move {customer_id}={successor_id}: customer {customer_id} is not in case {case.id}")
+        employee(session, successor_id)
+        if successor_id not in room:
+            reason = excluded.get(successor_id, "not an eligible successor")
+            raise HandoverError(f"--move {customer_id}={successor_id}: {successor_id} cannot take customers ({reason})")
+        if lines[customer_id].successor_id != successor_id and room[successor_id] <= 0:
+            raise HandoverError(f"--move {customer_id}={successor_id}: {successor_id} has no capacity left")
+    for customer_id, successor_id in moves.items():
+        line = lines[customer_id]
+        if line.successor_id == successor_id:
+            continue
+        room[successor_id] -= 1
+        record(session, actor_id=by, action="plan.move", subject_type="customer", subject_id=customer_id,
+               case_id=case.id, before={"successor_id": line.successor_id}, after={"successor_id": successor_id}, at=now)
+        line.successor_id, line.moved_by = successor_id, by
+        line.reasons = [f"moved by {by} at approval"]
+        session.add(line)
+
+
+def decide_plan(case_id: int, *, by: str, approve: bool, moves: dict[str, str] | None = None, reason: str = "",
+                strategy: str | None = None, resume: bool = True) -> str:
+    """Approve (after optional moves) or reject the case's current plan; returns the plan's new status."""
+    if strategy is not None:
+        _check_strategy(strategy)
+    if not approve and not reason.strip():
+        raise HandoverError("--reject needs --reason: say why the plan is rejected")
+    now = clock.now()
+    with session_scope() as session:
+        case = stages.load_case(session, case_id, for_update=True)
+        _check_decider(session, case, by)
+        plan = latest_plan(session, case_id)
+        if plan is None or case.stage not in ("approve",):
+            raise HandoverError(f"case {case_id}: is at stage {case.stage!r}, there is no plan waiting for a decision")
+        if plan.status != PlanStatus.draft:
+            raise HandoverError(f"case {case_id}: plan v{plan.version} was already {plan.status.value} "
+                                f"by {plan.decided_by} at {plan.decided_at:%Y-%m-%d %H:%M}")
+        if approve:
+            _apply_moves(session, case, plan, moves or {}, by, now)
+        elif moves:
+            raise HandoverError("--move goes with an approval, not with --reject")
+        plan.status = PlanStatus.approved if approve else PlanStatus.rejected
+        plan.decided_by, plan.decided_at, plan.decision_reason = by, now, reason
+        session.add(plan)
+        record(session, actor_id=by, action="plan.approve" if approve else "plan.reject", subject_type="plan",
+               subject_id=str(plan.id), case_id=case_id, before={"status": "draft"},
+               after={"status": plan.status.value, "version": plan.version}, reason=reason, at=now)
+        if approve:
+            case.resume_at = now
+            session.add(case)
+        else:
+            case.strategy = strategy or case.strategy
+            stages.reopen(session, case, "plan", now)
+        status = plan.status.value
+    if resume:
+        run_case(case_id)
+    return status
+
+
+def record_revisit(case_id: int, customer_id: str, *, by: str, outcome: str, note: str = "") -> Revisit:
+    """The successor (or their manager) records the next due revisit of a customer."""
+    try:
+        result = RevisitOutcome(outcome)
+    except ValueError:
+        raise HandoverError(f"--outcome {outcome!r}: choose one of {', '.join(o.value for o in RevisitOutcome)}") from None
+    now = clock.now()
+    with session_scope() as session:
+        stages.load_case(session, case_id)
+        customer = session.get(Customer, customer_id)
+        if customer is None:
+            raise NotFound(f"customer {customer_id}: no such customer")
+        actor = employee(session, by)
+        owner = employee(session, customer.owner_id) if customer.owner_id else None
+        allowed = owner is not None and (by == owner.id or by == owner.manager_id) or actor.role == Role.admin
+        if not allowed or actor.status != EmployeeStatus.active:
+            raise NotAllowed(f"{by}: only the customer's owner ({customer.owner_id}) or their manager may record a revisit")
+        revisit = session.exec(select(Revisit).where(Revisit.case_id == case_id, Revisit.customer_id == customer_id,
+                                                     Revisit.done_at.is_(None)).order_by(Revisit.number)).first()
+        if revisit is None:
+            raise HandoverError(f"case {case_id}, customer {customer_id}: no revisit is open")
+        revisit.done_at, revisit.done_by, revisit.outcome, revisit.note = now, by, result, note
+        session.add(revisit)
+        return revisit
+
+
+def case_status(case_id: int) -> dict[str, Any]:
+    from models import CaseStage
+
+    with session_scope() as session:
+        case = stages.load_case(session, case_id)
+        stage_rows = {s.name: s for s in session.exec(select(CaseStage).where(CaseStage.case_id == case_id))}
+        rows = session.exec(select(CaseCustomer, Customer).join(Customer, Customer.id == CaseCustomer.customer_id)
+                            .where(CaseCustomer.case_id == case_id).order_by(CaseCustomer.customer_id)).all()
+        return {
+            "case_id": case.id, "employee_id": case.employee_id, "last_day": case.last_day,
+            "status": case.status.value, "stage": case.stage if case.status == CaseStatus.open else "closed",
+            "stages": [{"name": name, "state": stage_rows[name].state.value, "started_at": stage_rows[name].started_at,
+                        "finished_at": stage_rows[name].finished_at, "waiting_for": stage_rows[name].waiting_for}
+                       for name in stages.STAGES],
+            "customers": [{"customer_id": row.customer_id, "owner_id": customer.owner_id, "in_pool": customer.in_pool,
+                           "state": "handed_over" if row.handed_over_at else "with_departing_rep"}
+                          for row, customer in rows],
+        }
+
+
+def plan_document(case_id: int) -> dict[str, Any]:
+    with session_scope() as session:
+        case = stages.load_case(session, case_id)
+        plan = latest_plan(session, case_id)
+        if plan is None:
+            raise HandoverError(f"case {case_id}: has no plan yet (stage {case.stage})")
+        rows = session.exec(select(Assignment, CaseCustomer).join(
+            CaseCustomer, (CaseCustomer.customer_id == Assignment.customer_id) & (CaseCustomer.case_id == case_id)
+        ).where(Assignment.plan_id == plan.id).order_by(CaseCustomer.score.desc(), Assignment.customer_id)).all()
+        return {
+            "case_id": case_id, "strategy": plan.strategy, "version": plan.version,
+            "status": "draft" if plan.status == PlanStatus.draft else plan.status.value,
+            "decided_by": plan.decided_by, "decided_at": plan.decided_at,
+            "assignments": [{"customer_id": a.customer_id, "successor_id": a.successor_id,
+                             "to_pool": a.successor_id is None, "tier": c.tier, "score": c.score,
+                             "reasons": a.reasons} for a, c in rows],
+            "metrics": plan.metrics,
+        }
+
+
+def list_cases() -> list[dict[str, Any]]:
+    from sqlalchemy import func
+
+    with session_scope() as session:
+        counts = dict(session.exec(select(CaseCustomer.case_id, func.count()).group_by(CaseCustomer.case_id)).all())
+        handed = dict(session.exec(select(CaseCustomer.case_id, func.count()).where(
+            CaseCustomer.handed_over_at.is_not(None)).group_by(CaseCustomer.case_id)).all())
+        cases = session.exec(select(OffboardingCase).order_by(OffboardingCase.id)).all()
+        return [{"case_id": c.id, "employee_id": c.employee_id, "last_day": c.last_day, "status": c.status.value,
+                 "stage": c.stage if c.status == CaseStatus.open else "closed", "customers": counts.get(c.id, 0),
+                 "handed_over": handed.get(c.id, 0), "opened_at": c.opened_at} for c in cases]
+
+
+def _mark_departed(session: Session, today: date) -> int:
+    """Departing employees whose last day has passed have left."""
+    from models import Employee
+
+    leaving = session.exec(select(Employee).where(Employee.status == EmployeeStatus.departing,
+                                                  Employee.last_day < today)).all()
+    for person in leaving:
+        person.status = EmployeeStatus.departed
+        session.add(person)
+        record(session, actor_id=None, action="employee.depart", subject_type="employee", subject_id=person.id,
+               before={"status": "departing"}, after={"status": "departed"}, reason=f"last day {person.last_day}",
+               at=clock.now())
+    return len(leaving)
+
+
+def due_cases(now) -> list[int]:
+    with session_scope() as session:
+        return list(session.exec(select(OffboardingCase.id).where(
+            OffboardingCase.status == CaseStatus.open, OffboardingCase.resume_at <= now).order_by(OffboardingCase.id)))
+
+
+def tick() -> dict[str, Any]:
+    """Everything that is due at the current time: departures, follow-ups, cases to continue, mail."""
+    from flows.revisit import follow_up
+    from handover.mail import deliver_pending
+
+    now = clock.now()
+    with session_scope() as session:
+        departed = _mark_departed(session, now.date())
+    follow = follow_up()
+    advanced = {case_id: run_case(case_id) for case_id in due_cases(now)}
+    return {"now": now, "departed": departed, "follow_up": follow, "cases": advanced, "mail": deliver_pending()}
+
+
+def preview_plans(employee_id: str, strategies: list[str]) -> list[dict[str, Any]]:
+    """Inventory, classify and plan without storing anything (``offboard --dry-run``)."""
+    from handover.settings import get_settings
+    from tasks.classify import classify_snapshots, company_contributions
+    from tasks.inventory import collect_inventory
+    from tasks.plan import make_plan
+
+    for strategy in strategies:
+        _check_strategy(strategy)
+    today = clock.today()
+    with session_scope() as session:
+        leaving = employee(session, employee_id)
+        if leaving.role != Role.rep:
+            raise HandoverError(f"employee {employee_id} is a {leaving.role}, not a sales rep")
+        snapshots = collect_inventory(session, [employee_id])
+        classes = classify_snapshots(snapshots, company_contributions(session), today, get_settings())
+        rows = [CaseCustomer(customer_id=cid, snapshot=snap, score=classes[cid].score, tier=classes[cid].tier)
+                for cid, snap in snapshots.items()]
+        previews = []
+        for strategy in strategies:
+            result = make_plan(session, None, employee_id, rows, strategy, today)
+            previews.append({"employee_id": employee_id, "strategy": strategy, "status": "dry-run",
+                             "assignments": [{"customer_id": p.customer_id, "successor_id": p.successor_id,
+                                              "to_pool": p.successor_id is None, "tier": classes[p.customer_id].tier,
+                                              "score": classes[p.customer_id].score, "reasons": list(p.reasons)}
+                                             for p in result.placements],
+                             "metrics": result.metrics})
+        session.rollback()
+        return previews

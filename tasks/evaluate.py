@@ -1,0 +1,46 @@
+"""Stage 8, evaluate: the case report is stored, successors' handover scores updated, the case closes."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from handover import clock, stages
+from handover.db import session_scope
+from handover.evaluation import save_case_report
+from handover.mail import enqueue
+from handover.people import as_recipient, employee, manager_of
+from models import CaseReport, Employee
+from tasks._prefect import stage_task
+
+HEADLINE = (("customers", "handed_over"), ("customers", "pooled"), ("retention", "churn_rate"),
+            ("satisfaction", "csat_mean"), ("satisfaction", "nps"), ("revisits", "on_time_rate"))
+
+
+def _update_handover_scores(session: Session, successors: dict[str, dict]) -> None:
+    """Feed each successor's outcome back into allocation (Employee.handover_score)."""
+    for successor_id, figures in successors.items():
+        if figures.get("score") is None:
+            continue
+        rep = session.get(Employee, successor_id)
+        rep.handover_score = figures["score"]
+        session.add(rep)
+
+
+@stage_task(name="evaluate")
+def evaluate_case(case_id: int) -> dict:
+    """Compute and store the case report, tell the manager, close the case."""
+    with session_scope() as session:
+        case = stages.load_case(session, case_id, for_update=True)
+        if stages.is_done(session, case_id, "evaluate"):
+            return session.get(CaseReport, case_id).figures
+        now = clock.now()
+        stages.start(session, case, "evaluate", now)
+        figures = save_case_report(session, case_id).figures
+        _update_handover_scores(session, figures.get("successors", {}))
+        departing = employee(session, case.employee_id)
+        headline = {f"{part}.{name}": figures.get(part, {}).get(name) for part, name in HEADLINE}
+        enqueue(session, kind="task_case_evaluated", key=f"{case_id}::case_evaluated",
+                to=as_recipient(manager_of(session, departing)), case_id=case_id,
+                context={"case": {"id": case_id, "employee_name": departing.name}, "figures": headline})
+        stages.finish(session, case, "evaluate", now)
+        return figures

@@ -1,0 +1,107 @@
+"""Stage 5, meeting: three-way meetings for important customers, an introduction for the others."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from handover import clock, stages
+from handover.db import session_scope
+from handover.domain.meetings import meeting_slots
+from handover.mail import CalendarEvent, enqueue
+from handover.people import as_recipient, customer_recipient, employee, manager_of, person_context
+from handover.settings import get_settings
+from models import Assignment, CaseCustomer, Employee, Meeting, MeetingState, OffboardingCase
+from tasks._prefect import stage_task
+from tasks.plan import latest_plan
+
+
+def plan_lines(session: Session, case_id: int) -> list[tuple[CaseCustomer, Assignment]]:
+    """Each customer of the case with its line in the approved plan, most valuable first."""
+    plan = latest_plan(session, case_id)
+    rows = session.exec(select(CaseCustomer, Assignment).join(
+        Assignment, (Assignment.customer_id == CaseCustomer.customer_id) & (Assignment.plan_id == plan.id)
+    ).where(CaseCustomer.case_id == case_id)).all()
+    return sorted(rows, key=lambda pair: (-(pair[0].score or 0), pair[0].customer_id))
+
+
+def _invite(session: Session, case: OffboardingCase, meeting: Meeting, row: CaseCustomer,
+            successor: Employee, departing: Employee) -> None:
+    customer = row.snapshot["customer"]
+    people = {"customer": customer_recipient(customer), "successor": as_recipient(successor),
+              "departing": as_recipient(departing)}
+    event = CalendarEvent(uid=f"handover-meeting-{case.id}-{row.customer_id}", sequence=meeting.sequence,
+                          starts_at=meeting.starts_at, ends_at=meeting.ends_at,
+                          summary=f"{customer['name']} · {departing.name} → {successor.name}",
+                          organizer=people["departing"], attendees=tuple(people.values()))
+    context = {"meeting": {"starts_at": meeting.starts_at, "ends_at": meeting.ends_at, "location": ""},
+               "customer": {"name": customer["name"], "contact_name": customer["contact_name"]},
+               "successor": person_context(successor), "departing": {"name": departing.name}}
+    for role, recipient in people.items():
+        enqueue(session, kind="meeting_invitation", key=f"{case.id}:{row.customer_id}:meeting:{role}",
+                to=recipient, case_id=case.id, customer_id=row.customer_id, calendar=event,
+                context={**context, "role": role})
+
+
+def _introduce(session: Session, case: OffboardingCase, row: CaseCustomer, successor: Employee,
+               departing: Employee) -> None:
+    customer = row.snapshot["customer"]
+    enqueue(session, kind="introduction", key=f"{case.id}:{row.customer_id}:introduction",
+            to=customer_recipient(customer), case_id=case.id, customer_id=row.customer_id, context={
+                "customer": {"id": customer["id"], "name": customer["name"], "contact_name": customer["contact_name"]},
+                "successor": {**person_context(successor), "phone": ""}, "departing": {"name": departing.name}})
+
+
+def arrange_meetings(session: Session, case: OffboardingCase) -> list[Meeting]:
+    """Schedule a meeting per A/B customer (others get an introduction); idempotent."""
+    settings = get_settings()
+    existing = {m.customer_id: m for m in session.exec(select(Meeting).where(Meeting.case_id == case.id))}
+    departing = employee(session, case.employee_id)
+    lines = [(row, line) for row, line in plan_lines(session, case.id) if line.successor_id]
+    to_meet = [(row, line) for row, line in lines if row.tier in settings.meeting_tiers]
+    new = [(row, line) for row, line in to_meet if row.customer_id not in existing]
+    first_day = max([clock.today() + timedelta(days=1)] + [m.ends_at.date() for m in existing.values()])
+    slots = meeting_slots(len(new), first_day, settings.country, ZoneInfo(settings.timezone))
+    successors = {e.id: e for e in session.exec(select(Employee).where(
+        Employee.id.in_({line.successor_id for _, line in lines})))}
+    manager = manager_of(session, departing)
+    for (row, line), (starts, ends) in zip(new, slots):
+        meeting = Meeting(case_id=case.id, customer_id=row.customer_id, successor_id=line.successor_id,
+                          departing_id=departing.id, starts_at=starts, ends_at=ends)
+        session.add(meeting)
+        existing[row.customer_id] = meeting
+        _invite(session, case, meeting, row, successors[line.successor_id], departing)
+        if row.tier == "A":
+            enqueue(session, kind="task_meeting_to_attend", key=f"{case.id}:{row.customer_id}:meeting_to_attend",
+                    to=as_recipient(manager), case_id=case.id, customer_id=row.customer_id, context={
+                        "case": {"id": case.id, "employee_name": departing.name},
+                        "meeting": {"starts_at": starts, "ends_at": ends},
+                        "customer": {"name": row.snapshot["customer"]["name"]}})
+    for row, line in lines:
+        if row.tier not in settings.meeting_tiers:
+            _introduce(session, case, row, successors[line.successor_id], departing)
+    return list(existing.values())
+
+
+@stage_task(name="meeting")
+def hold_meetings(case_id: int) -> bool:
+    """True once every three-way meeting has taken place; until then, schedule and wait for them."""
+    with session_scope() as session:
+        case = stages.load_case(session, case_id, for_update=True)
+        if stages.is_done(session, case_id, "meeting"):
+            return True
+        now = clock.now()
+        stages.start(session, case, "meeting", now)
+        meetings = arrange_meetings(session, case)
+        for meeting in meetings:
+            if meeting.state == MeetingState.scheduled and meeting.ends_at <= now:
+                meeting.state = MeetingState.held
+                session.add(meeting)
+        upcoming = [m.ends_at for m in meetings if m.state == MeetingState.scheduled]
+        if upcoming:
+            stages.wait(session, case, "meeting", f"{len(upcoming)} meetings to take place", max(upcoming))
+            return False
+        stages.finish(session, case, "meeting", now)
+        return True

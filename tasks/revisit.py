@@ -1,0 +1,165 @@
+"""Stage 7, revisit: successors follow up; reminders, escalations and surveys keep it honest.
+
+``schedule_revisits`` is the case's stage (it waits until the last revisit window closes); the other
+tasks are the daily follow-up work of flows/revisit.py, each over every open case at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from sqlmodel import Session, select
+
+from handover import clock, stages
+from handover.db import session_scope
+from handover.domain.revisits import escalation_due, revisit_due_dates
+from handover.mail import enqueue
+from handover.people import as_recipient, customer_recipient, employee, manager_of
+from handover.settings import get_settings
+from handover.survey import due_reminders, issue_survey, remind_survey, survey_link
+from models import CaseCustomer, Customer, Employee, OffboardingCase, Revisit, Survey
+from tasks._prefect import stage_task
+from tasks.meeting import plan_lines
+
+
+def _window_closes(revisit: Revisit) -> datetime:
+    day = revisit.due_on + timedelta(days=get_settings().revisit.window_days)
+    return datetime.combine(day, time(9), tzinfo=clock.now().tzinfo)
+
+
+@stage_task(name="revisit")
+def schedule_revisits(case_id: int) -> bool:
+    """Schedule the follow-ups once; True when the last revisit window has closed."""
+    settings = get_settings()
+    with session_scope() as session:
+        case = stages.load_case(session, case_id, for_update=True)
+        if stages.is_done(session, case_id, "revisit"):
+            return True
+        now = clock.now()
+        stages.start(session, case, "revisit", now)
+        revisits = session.exec(select(Revisit).where(Revisit.case_id == case_id)).all()
+        if not revisits:
+            revisits = _create_revisits(session, case, settings)
+        closes = max((_window_closes(r) for r in revisits), default=now)
+        if now < closes:
+            stages.wait(session, case, "revisit", f"revisit windows close {closes:%Y-%m-%d}", closes)
+            return False
+        stages.finish(session, case, "revisit", now)
+        return True
+
+
+def _create_revisits(session: Session, case: OffboardingCase, settings) -> list[Revisit]:
+    rules, created = settings.revisit, []
+    for row, line in plan_lines(session, case.id):
+        if line.successor_id is None:
+            continue
+        days = revisit_due_dates(row.handed_over_at.astimezone(clock.now().tzinfo).date(),
+                                 rules.first_within_working_days, rules.later_days, settings.country)
+        created += [Revisit(case_id=case.id, customer_id=row.customer_id, successor_id=line.successor_id,
+                            number=n, due_on=due) for n, due in enumerate(days, start=1)]
+    session.add_all(created)
+    return created
+
+
+def _open_revisits(session: Session) -> list[tuple[Revisit, Customer, Employee]]:
+    return session.exec(select(Revisit, Customer, Employee).join(Customer, Customer.id == Revisit.customer_id)
+                        .join(Employee, Employee.id == Revisit.successor_id)
+                        .where(Revisit.done_at.is_(None)).order_by(Revisit.id)).all()
+
+
+@stage_task(name="remind-successors")
+def remind_successors() -> int:
+    """Remind each successor the day before a revisit is due (once)."""
+    rules, sent = get_settings().revisit, 0
+    with session_scope() as session:
+        now = clock.now()
+        for revisit, customer, successor in _open_revisits(session):
+            if revisit.reminded_at or (revisit.due_on - now.date()).days > rules.remind_days_before:
+                continue
+            revisit.reminded_at = now
+            session.add(revisit)
+            enqueue(session, kind="revisit_reminder", key=f"{revisit.case_id}:{customer.id}:revisit_reminder:{revisit.number}",
+                    to=as_recipient(successor), case_id=revisit.case_id, customer_id=customer.id, context={
+                        "revisit": {"number": revisit.number, "due_on": revisit.due_on},
+                        "customer": {"name": customer.name, "contact_name": customer.contact_name,
+                                     "contact_phone": customer.contact_phone}})
+            sent += 1
+    return sent
+
+
+@stage_task(name="escalate-overdue")
+def escalate_overdue() -> int:
+    """Tell the successor's manager about an overdue revisit; again after a further delay."""
+    rules, sent = get_settings().revisit, 0
+    with session_scope() as session:
+        now = clock.now()
+        for revisit, customer, successor in _open_revisits(session):
+            level = escalation_due(revisit.due_on, now.date(), revisit.escalated_at is not None,
+                                   revisit.escalated_again_at is not None,
+                                   revisit.escalated_at.date() if revisit.escalated_at else None,
+                                   rules.escalate_after_days, rules.escalate_again_after_days)
+            if not level:
+                continue
+            if level == 1:
+                revisit.escalated_at = now
+            else:
+                revisit.escalated_again_at = now
+            session.add(revisit)
+            case = session.get(OffboardingCase, revisit.case_id)
+            enqueue(session, kind="task_revisit_overdue",
+                    key=f"{revisit.case_id}:{customer.id}:revisit_overdue:{revisit.number}:{level}",
+                    to=as_recipient(manager_of(session, successor)), case_id=revisit.case_id, customer_id=customer.id,
+                    context={"case": {"id": case.id, "employee_name": employee(session, case.employee_id).name},
+                             "revisit": {"number": revisit.number, "due_on": revisit.due_on},
+                             "customer": {"name": customer.name}, "successor": {"name": successor.name},
+                             "escalation": level})
+            sent += 1
+    return sent
+
+
+@stage_task(name="invite-surveys")
+def invite_to_surveys() -> int:
+    """After the first revisit window, each handed-over customer is asked how the handover went."""
+    window, sent = timedelta(days=get_settings().revisit.window_days), 0
+    with session_scope() as session:
+        now = clock.now()
+        asked = {(s.case_id, s.customer_id) for s in session.exec(select(Survey))}
+        firsts = session.exec(select(Revisit, CaseCustomer, Employee).join(
+            CaseCustomer, (CaseCustomer.case_id == Revisit.case_id) & (CaseCustomer.customer_id == Revisit.customer_id)
+        ).join(Employee, Employee.id == Revisit.successor_id).where(Revisit.number == 1)).all()
+        for revisit, row, successor in firsts:
+            if (revisit.case_id, row.customer_id) in asked or now.date() < revisit.due_on + window:
+                continue
+            customer = row.snapshot["customer"]
+            issued = issue_survey(session, case_id=revisit.case_id, customer_id=row.customer_id,
+                                  successor_id=successor.id, locale=customer["locale"], now=now)
+            if issued is None:
+                continue
+            enqueue(session, kind="survey_invitation", key=f"{revisit.case_id}:{row.customer_id}:survey_invitation",
+                    to=customer_recipient(customer), case_id=revisit.case_id, customer_id=row.customer_id,
+                    context={"customer": {"name": customer["name"]}, "successor": {"name": successor.name},
+                             "link": survey_link(issued[1])})
+            sent += 1
+    return sent
+
+
+@stage_task(name="remind-surveys")
+def remind_surveys() -> int:
+    """One reminder for a survey left unanswered for a while."""
+    sent = 0
+    with session_scope() as session:
+        now = clock.now()
+        for survey in due_reminders(session, now):
+            reminded = remind_survey(session, survey.id, now)
+            if reminded is None:
+                continue
+            row = session.exec(select(CaseCustomer).where(CaseCustomer.case_id == survey.case_id,
+                                                          CaseCustomer.customer_id == survey.customer_id)).one()
+            customer = row.snapshot["customer"]
+            enqueue(session, kind="survey_reminder", key=f"{survey.case_id}:{survey.customer_id}:survey_reminder",
+                    to=customer_recipient(customer), case_id=survey.case_id, customer_id=survey.customer_id,
+                    context={"customer": {"name": customer["name"]},
+                             "successor": {"name": employee(session, survey.successor_id).name},
+                             "link": survey_link(reminded[1])})
+            sent += 1
+    return sent
