@@ -1,0 +1,42 @@
+"""`handover report` (evaluation reports) and `handover scheduler` (the process that runs due work)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from handover.cli.app import app, err
+from handover.db import session_scope
+from handover.errors import HandoverError
+
+
+@app.command()
+def report(
+    case_id: Optional[int] = typer.Argument(None, help="the case whose stored report to render"),
+    all_cases: bool = typer.Option(False, "--all", help="compare every closed case and successor over time"),
+    fmt: str = typer.Option("md", "--format", help="md, html (with charts) or json"),
+    output: Optional[Path] = typer.Option(None, "--output", help="write to this file instead of stdout"),
+) -> None:
+    """Render a case's evaluation report, or compare all closed cases with --all."""
+    from handover import report as reports
+
+    if all_cases == (case_id is not None):
+        raise HandoverError("report: give either a CASE_ID or --all")
+    if fmt not in reports.FORMATS:
+        raise HandoverError(f"--format {fmt!r}: expected one of {', '.join(reports.FORMATS)}")
+    with session_scope() as session:
+        if all_cases:
+            text = reports.render_comparison(reports.comparison_document(session), fmt)
+        else:
+            text = reports.render_case(reports.case_document(session, case_id), fmt)
+    if output is None:
+        typer.echo(text)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise HandoverError(f"--output {output}: cannot write ({exc.strerror})") from None
+    err.print(f"report written to {output}")
