@@ -20,6 +20,7 @@ from models.case import (
 from models.crm import Contract, Customer, CustomerStatus, Deal, DealStatus, Interaction
 from models.outbox import OutboxMessage, OutboxStatus
 from models.people import Employee, EmployeeStatus, Level, Role, Suspension
+from models.pool import OwnershipConflict, PoolApplication, PoolEntry, ReclaimNotice
 from models.survey import Survey
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "Interaction", "Level", "Meeting", "MeetingState", "OffboardingCase", "OutboxMessage", "OutboxStatus",
     "Plan", "PlanStatus", "Revisit", "RevisitOutcome", "Role", "StageState", "Suspension",
     "Survey",
+    "OwnershipConflict", "PoolApplication", "PoolEntry", "ReclaimNotice",
 ]

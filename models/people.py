@@ -57,3 +57,4 @@ class Suspension(SQLModel, table=True):
     starts_on: date
     ends_on: date
     decided_by: str = Field(foreign_key="employee.id")
+    decided_at: datetime | None = moment()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 06:37:26.380022
+Create Date: 2026-11-23 06:41:20.209752
 """
 from alembic import op
 import sqlalchemy as sa
@@ -127,6 +127,7 @@ def upgrade() -> None:
     sa.Column('opened_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('opened_at', handover.db.AwareDateTime(), nullable=False),
     sa.Column('closed_at', handover.db.AwareDateTime(), nullable=True),
+    sa.Column('resume_at', handover.db.AwareDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['employee_id'], ['employee.id'], ),
     sa.ForeignKeyConstraint(['opened_by'], ['employee.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -143,6 +144,7 @@ def upgrade() -> None:
     sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('ends_on', sa.Date(), nullable=False),
     sa.Column('decided_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('decided_at', handover.db.AwareDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['decided_by'], ['employee.id'], ),
     sa.ForeignKeyConstraint(['employee_id'], ['employee.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -161,6 +163,7 @@ def upgrade() -> None:
     sa.Column('score', sa.Float(), nullable=True),
     sa.Column('tier', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('handover_notes', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('handed_over_at', handover.db.AwareDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['offboardingcase.id'], ),
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], ),
@@ -264,6 +267,28 @@ def upgrade() -> None:
     with op.batch_alter_table('meeting', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_meeting_case_id'), ['case_id'], unique=False)
 
+    op.create_table('ownershipconflict',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('current_owner', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('claimant', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('first_registered_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('at', handover.db.AwareDateTime(), nullable=False),
+    sa.Column('resolved_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('resolved_at', handover.db.AwareDateTime(), nullable=True),
+    sa.Column('resolution', sa.Enum('keep', 'give', name='conflictresolution'), nullable=True),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.ForeignKeyConstraint(['claimant'], ['employee.id'], ),
+    sa.ForeignKeyConstraint(['current_owner'], ['employee.id'], ),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], ),
+    sa.ForeignKeyConstraint(['first_registered_by'], ['employee.id'], ),
+    sa.ForeignKeyConstraint(['resolved_by'], ['employee.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('ownershipconflict', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ownershipconflict_customer_id'), ['customer_id'], unique=False)
+
     op.create_table('plan',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -282,6 +307,71 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('plan', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plan_case_id'), ['case_id'], unique=False)
+
+    op.create_table('poolapplication',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('employee_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('applied_at', handover.db.AwareDateTime(), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'approved', 'rejected', name='applicationstatus'), nullable=False),
+    sa.Column('decided_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('decided_at', handover.db.AwareDateTime(), nullable=True),
+    sa.Column('decision_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], ),
+    sa.ForeignKeyConstraint(['decided_by'], ['employee.id'], ),
+    sa.ForeignKeyConstraint(['employee_id'], ['employee.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('poolapplication', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_poolapplication_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_poolapplication_employee_id'), ['employee_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_poolapplication_status'), ['status'], unique=False)
+
+    op.create_table('poolentry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('kind', sa.Enum('plan', 'inactive', 'prospect', 'no_order', 'release', 'manual', name='poolentrykind'), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('entered_at', handover.db.AwareDateTime(), nullable=False),
+    sa.Column('previous_owner_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('actor_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('claimed_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('claimed_at', handover.db.AwareDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['actor_id'], ['employee.id'], ),
+    sa.ForeignKeyConstraint(['claimed_by'], ['employee.id'], ),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], ),
+    sa.ForeignKeyConstraint(['previous_owner_id'], ['employee.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('poolentry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_poolentry_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_poolentry_claimed_at'), ['claimed_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_poolentry_claimed_by'), ['claimed_by'], unique=False)
+        batch_op.create_index(batch_op.f('ix_poolentry_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_poolentry_entered_at'), ['entered_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_poolentry_previous_owner_id'), ['previous_owner_id'], unique=False)
+
+    op.create_table('reclaimnotice',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('owner_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('manager_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('kind', sa.Enum('plan', 'inactive', 'prospect', 'no_order', 'release', 'manual', name='poolentrykind'), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('reclaim_on', sa.Date(), nullable=False),
+    sa.Column('sent_at', handover.db.AwareDateTime(), nullable=False),
+    sa.Column('reclaimed_at', handover.db.AwareDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], ),
+    sa.ForeignKeyConstraint(['manager_id'], ['employee.id'], ),
+    sa.ForeignKeyConstraint(['owner_id'], ['employee.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('customer_id', 'owner_id', 'due_on')
+    )
+    with op.batch_alter_table('reclaimnotice', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reclaimnotice_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reclaimnotice_owner_id'), ['owner_id'], unique=False)
 
     op.create_table('revisit',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -377,10 +467,34 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_revisit_case_id'))
 
     op.drop_table('revisit')
+    with op.batch_alter_table('reclaimnotice', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reclaimnotice_owner_id'))
+        batch_op.drop_index(batch_op.f('ix_reclaimnotice_customer_id'))
+
+    op.drop_table('reclaimnotice')
+    with op.batch_alter_table('poolentry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_poolentry_previous_owner_id'))
+        batch_op.drop_index(batch_op.f('ix_poolentry_entered_at'))
+        batch_op.drop_index(batch_op.f('ix_poolentry_customer_id'))
+        batch_op.drop_index(batch_op.f('ix_poolentry_claimed_by'))
+        batch_op.drop_index(batch_op.f('ix_poolentry_claimed_at'))
+        batch_op.drop_index(batch_op.f('ix_poolentry_case_id'))
+
+    op.drop_table('poolentry')
+    with op.batch_alter_table('poolapplication', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_poolapplication_status'))
+        batch_op.drop_index(batch_op.f('ix_poolapplication_employee_id'))
+        batch_op.drop_index(batch_op.f('ix_poolapplication_customer_id'))
+
+    op.drop_table('poolapplication')
     with op.batch_alter_table('plan', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_plan_case_id'))
 
     op.drop_table('plan')
+    with op.batch_alter_table('ownershipconflict', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ownershipconflict_customer_id'))
+
+    op.drop_table('ownershipconflict')
     with op.batch_alter_table('meeting', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_meeting_case_id'))
 

@@ -1,0 +1,91 @@
+"""The daily reclaim: notices a week before (setting) and reclaims on the due date (``handover tick``).
+
+Idempotent: a notice is one row per customer, owner and due date; a reclaim is a conditional UPDATE on
+the owner, so a second run at the same time finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlalchemy import and_, func
+from sqlmodel import Session, col, select
+
+from handover.domain.pool import ReclaimDue, ReclaimFacts, ReclaimRules, describe_reclaim, reclaim_due, reclaim_step
+from handover.pool._common import company_day, reclaim_rules, tier
+from handover.pool.entries import take_into_pool
+from handover.pool.notices import send_reclaim_notice
+from models import Customer, Employee, EmployeeStatus, Interaction
+from models.pool import PoolEntryKind, ReclaimNotice
+
+
+def run_due(session: Session, *, now: datetime) -> dict:
+    """Send the reclaim notices that are due and reclaim the customers whose day has come."""
+    today, rules = company_day(now), reclaim_rules()
+    counts = {"notices": 0, "reclaimed": 0, "inactive": 0, "prospect": 0, "no_order": 0}
+    for facts in owned_customer_facts(session, now):
+        due = reclaim_due(facts, rules)
+        if due is None:
+            continue
+        notice = session.exec(select(ReclaimNotice).where(
+            ReclaimNotice.customer_id == facts.customer_id, ReclaimNotice.owner_id == facts.owner_id,
+            ReclaimNotice.due_on == due.due_on)).first()
+        step = reclaim_step(due.due_on, notice.reclaim_on if notice else None, today, rules.notice_days)
+        if step.notify:
+            notice = send_reclaim_notice(session, facts=facts, due=due, reclaim_on=step.reclaim_on, now=now)
+            counts["notices"] += 1
+        if step.reclaim and _reclaim(session, facts, due, notice, rules, now):
+            counts["reclaimed"] += 1
+            counts[due.kind] += 1
+    return counts
+
+
+def _reclaim(session: Session, facts: ReclaimFacts, due: ReclaimDue, notice: ReclaimNotice,
+             rules: ReclaimRules, now: datetime) -> bool:
+    entry = take_into_pool(session, customer_id=facts.customer_id, expected_owner=facts.owner_id,
+                           kind=PoolEntryKind(due.kind), reason=describe_reclaim(facts, due, rules), now=now)
+    if entry is None:
+        return False
+    notice.reclaimed_at = now
+    session.add(notice)
+    return True
+
+
+def owned_customer_facts(session: Session, now: datetime) -> Iterator[ReclaimFacts]:
+    """Every customer owned by an active employee, with the dates its reclaim depends on.
+
+    Customers of departing or departed employees are left to their offboarding case.
+    """
+    follow_ups = _last_follow_up_by_owner(session, now)
+    orders = _last_order_interaction(session, now)
+    statement = (select(Customer).join(Employee, Employee.id == Customer.owner_id)
+                 .where(col(Customer.in_pool).is_(False), Employee.status == EmployeeStatus.active)
+                 .order_by(Customer.id))
+    for item in session.exec(statement).all():
+        last_order = max(filter(None, (item.last_order_at, orders.get(item.id))), default=None)
+        yield ReclaimFacts(
+            customer_id=item.id, owner_id=item.owner_id, tier=tier(item.expected_amount), status=item.status.value,
+            owner_since=_day(item.owner_since), created_on=_day(item.created_at),
+            last_follow_up_on=_day(follow_ups.get(item.id)), last_order_on=_day(last_order))
+
+
+def _day(moment: datetime | None):
+    return None if moment is None else company_day(moment)
+
+
+def _last_follow_up_by_owner(session: Session, now: datetime) -> dict[str, datetime]:
+    """Latest recorded (not merely planned) interaction per customer by the customer's current owner."""
+    statement = (select(Interaction.customer_id, func.max(Interaction.at))
+                 .join(Customer, and_(Customer.id == Interaction.customer_id,
+                                      Customer.owner_id == Interaction.employee_id))
+                 .where(col(Interaction.scheduled).is_(False), Interaction.at <= now)
+                 .group_by(Interaction.customer_id))
+    return dict(session.exec(statement).all())
+
+
+def _last_order_interaction(session: Session, now: datetime) -> dict[str, datetime]:
+    statement = (select(Interaction.customer_id, func.max(Interaction.at))
+                 .where(Interaction.kind == "order", col(Interaction.scheduled).is_(False), Interaction.at <= now)
+                 .group_by(Interaction.customer_id))
+    return dict(session.exec(statement).all())
