@@ -10,7 +10,7 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.approval import approval_from_ui
-from flows.progress import CaseProgress, publish_plan
+from flows.progress import CaseProgress, publish_evaluation, publish_plan
 from tasks.approve import request_approval
 from tasks.classify import classify_customers
 from tasks.evaluate import evaluate_case
@@ -42,5 +42,6 @@ def offboarding(case_id: int, employee_id: str) -> str:
     if not schedule_revisits(case_id):
         return "revisit"
     evaluate_case(case_id)
+    publish_evaluation(case_id)
     progress.update()
     return "closed"

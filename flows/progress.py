@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from prefect.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact
+from prefect.artifacts import (create_markdown_artifact, create_progress_artifact, create_table_artifact,
+                               update_progress_artifact)
 from sqlmodel import select
 
 from handover.db import session_scope
@@ -39,3 +40,13 @@ def publish_plan(case_id: int) -> None:
                  for a, c in rows]
         create_table_artifact(table=table, key=f"case-{case_id}-plan",
                               description=f"Case {case_id} plan v{plan.version} ({plan.strategy}, {plan.status})")
+
+
+def publish_evaluation(case_id: int) -> None:
+    """The case report as a markdown artifact."""
+    from handover.report import case_document, render_case
+
+    with session_scope() as session:
+        markdown = render_case(case_document(session, case_id), "md")
+    create_markdown_artifact(markdown=markdown, key=f"case-{case_id}-evaluation",
+                             description=f"Case {case_id} evaluation")

@@ -9,7 +9,9 @@ from handover.errors import HandoverError
 
 # Each module registers its commands on `app`.
 from handover.cli import setup as _setup  # noqa: E402,F401
+from handover.cli import pool as _pool  # noqa: E402,F401
 from handover.cli import cases as _cases  # noqa: E402,F401
+from handover.cli import demo as _demo  # noqa: E402,F401
 from handover.cli import web as _web  # noqa: E402,F401
 from handover.cli import followup as _followup  # noqa: E402,F401
 

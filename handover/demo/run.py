@@ -1,0 +1,159 @@
+"""`handover demo`: a sample company, one rep's offboarding, run end to end on a simulated clock.
+
+Everything runs through the real code: the CSV import, the Prefect flows, the outbox, the survey web
+page, the evaluation. Only the people are simulated (handover/demo/world.py) and the clock moves a
+day at a time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import func, select
+
+from handover import cases, clock
+from handover.db import reset_engines, session_scope
+from handover.demo.company import build_company, write_csv
+from handover.demo.world import World
+from handover.schema import upgrade_schema
+from handover.settings import get_settings
+from models import Assignment, Employee, OutboxMessage, Role
+
+START = date(2026, 11, 23)
+IMPORT_ORDER = ("employees", "customers", "deals", "contracts", "interactions")
+
+
+def prepare_home(home: Path) -> Path:
+    """A fresh demo folder with its own SQLite database and outbox."""
+    folder = (home / "demo").resolve()
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ["HANDOVER_HOME"] = str(folder)
+    os.environ.pop("HANDOVER_DATABASE_URL", None)
+    get_settings.cache_clear()
+    reset_engines()
+    return folder
+
+
+def at_nine(day: date) -> datetime:
+    return datetime.combine(day, time(9), tzinfo=ZoneInfo(get_settings().timezone))
+
+
+def run_demo(console: Console, err: Console, reps: int = 28, customers: int = 2400, max_days: int = 140) -> int:
+    folder = prepare_home(Path(get_settings().home))
+    clock.set_now(at_nine(START))
+    upgrade_schema()
+    company = build_company(reps=reps, customers=customers, today=START)
+    files = write_csv(company, folder / "crm-export")
+    _import(files, err)
+    departing = company.departing_rep_id
+    with session_scope() as session:
+        hr = session.exec(select(Employee).where(Employee.role == Role.hr)).first()
+        leaving = session.get(Employee, departing)
+        manager_id = leaving.manager_id
+    console.rule(f"[bold]Offboarding {leaving.name} ({departing}), last day {START + timedelta(days=11)}")
+    _show_inventory(console, departing)
+    case_id, _ = cases.open_case(departing, START + timedelta(days=11), get_settings().default_strategy, hr.id)
+    stage = cases.run_case(case_id)
+    console.print(f"HR {hr.name} opened case {case_id}; access of {departing} revoked; flow stopped at [bold]{stage}[/bold]")
+    _show_plan(console, case_id)
+    move = _one_move(case_id)
+    status = cases.decide_plan(case_id, by=manager_id, approve=True, moves=move)
+    console.print(f"manager {manager_id} {status} the plan, moving {move or 'nothing'}")
+    return _simulate(console, case_id, max_days, folder)
+
+
+def _import(files: dict[str, Path], err: Console) -> None:
+    from handover.importing import import_file
+
+    for kind in IMPORT_ORDER:
+        report = import_file(kind, files[kind])
+        err.print(f"imported {files[kind].name}: {report}")
+
+
+def _show_inventory(console: Console, departing: str) -> None:
+    from tasks.inventory import collect_inventory, inventory_counts
+
+    with session_scope() as session:
+        counts = inventory_counts(collect_inventory(session, [departing]))
+    table = Table(*counts.keys(), title="inventory of the departing rep")
+    table.add_row(*(str(v) for v in counts.values()))
+    console.print(table)
+
+
+def _show_plan(console: Console, case_id: int) -> None:
+    document = cases.plan_document(case_id)
+    metrics = document["metrics"]
+    tiers: dict[str, int] = {}
+    for line in document["assignments"]:
+        tiers[line["tier"]] = tiers.get(line["tier"], 0) + 1
+    console.print(f"plan v{document['version']} ({document['strategy']}): tiers {tiers}; "
+                  f"placed {metrics.get('placed')}, pooled {metrics.get('pooled')}, W {metrics.get('W')}, "
+                  f"optimal {metrics.get('optimal')}, gini {metrics.get('gini')}")
+    table = Table("customer", "tier", "score", "successor", "why", title="top of the plan")
+    for line in document["assignments"][:8]:
+        table.add_row(line["customer_id"], line["tier"], f"{line['score']:.0f}", line["successor_id"] or "pool",
+                      "; ".join(line["reasons"]))
+    console.print(table)
+
+
+def _one_move(case_id: int) -> dict[str, str]:
+    """The manager moves one B customer to the second-choice successor, as managers do."""
+    document = cases.plan_document(case_id)
+    lines = [a for a in document["assignments"] if a["tier"] == "B" and a["successor_id"]]
+    others = sorted({a["successor_id"] for a in document["assignments"] if a["successor_id"]})
+    if not lines or len(others) < 2:
+        return {}
+    first = lines[0]
+    return {first["customer_id"]: next(s for s in others if s != first["successor_id"])}
+
+
+def _simulate(console: Console, case_id: int, max_days: int, folder: Path) -> int:
+    world, day = World(), 0
+    while day < max_days and cases.case_status(case_id)["status"] == "open":
+        day += 1
+        clock.set_now(at_nine(START + timedelta(days=day)))
+        summary = cases.tick()
+        people = world.day() if clock.today().weekday() < 5 else {}
+        follow = summary["follow_up"]
+        events = {k: v for k, v in {**follow, **people}.items() if v and k != "pool"}
+        stage = cases.case_status(case_id)["stage"]
+        if events or summary["cases"]:
+            console.print(f"{clock.today()} · stage {stage:<8} · {events}")
+    _epilogue(console, case_id, folder)
+    return 0 if cases.case_status(case_id)["status"] == "closed" else 1
+
+
+def _epilogue(console: Console, case_id: int, folder: Path) -> None:
+    status = cases.case_status(case_id)
+    table = Table("stage", "state", "started", "finished", title=f"case {case_id}: stage timeline (simulated clock)")
+    for s in status["stages"]:
+        table.add_row(s["name"], s["state"], f"{s['started_at']:%Y-%m-%d}" if s["started_at"] else "",
+                      f"{s['finished_at']:%Y-%m-%d}" if s["finished_at"] else "")
+    console.print(table)
+    with session_scope() as session:
+        kinds = session.exec(select(OutboxMessage.kind, func.count()).group_by(OutboxMessage.kind)).all()
+    mail = Table("message", "count", title="messages sent")
+    for kind, count in sorted(kinds):
+        mail.add_row(kind, str(count))
+    console.print(mail)
+    _show_report(console, case_id)
+    console.print(f"\nWhere to look:\n  outbox (.eml files): {folder / 'outbox'}\n"
+                  f"  database: {get_settings().resolved_database_url}\n"
+                  f"  report: HANDOVER_HOME={folder} .venv/bin/handover report {case_id} --format html --output report.html\n"
+                  f"  Prefect UI: .venv/bin/prefect server start  (then run the demo again with PREFECT_API_URL set)")
+
+
+def _show_report(console: Console, case_id: int) -> None:
+    from rich.markdown import Markdown
+
+    from handover.report import case_document, render_case
+
+    with session_scope() as session:
+        console.print(Markdown(render_case(case_document(session, case_id), "md")))
