@@ -75,6 +75,15 @@ class SuspensionRules(BaseModel):
     days_by_violation: list[int] = Field(default_factory=lambda: [7, 15, 30])
 
 
+class SchedulerRules(BaseModel):
+    """`handover scheduler`: how often due work runs, and the lease that keeps a second scheduler idle."""
+
+    tick_seconds: int = Field(900, ge=1, description="run due work this often")
+    daily_at: str = Field("08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="daily run, company time")
+    misfire_grace_seconds: int = Field(7 * 24 * 3600, ge=1, description="a missed run this late still runs, once")
+    lease_seconds: int = Field(30, ge=2, description="a scheduler that stops renewing loses the lease after this")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HANDOVER_", env_nested_delimiter="__", extra="forbid")
 
@@ -96,6 +105,7 @@ class Settings(BaseSettings):
     revisit: RevisitRules = Field(default_factory=RevisitRules)
     pool: PoolRules = Field(default_factory=PoolRules)
     suspension: SuspensionRules = Field(default_factory=SuspensionRules)
+    scheduler: SchedulerRules = Field(default_factory=SchedulerRules)
     meeting_tiers: list[str] = Field(default_factory=lambda: ["A", "B"])
     survey_low_score: int = Field(2, ge=1, le=5, description="CSAT at or below this notifies the manager")
     survey_reminder_days: int = Field(5, ge=1)
