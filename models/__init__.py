@@ -21,6 +21,7 @@ from models.crm import Contract, Customer, CustomerStatus, Deal, DealStatus, Int
 from models.outbox import OutboxMessage, OutboxStatus
 from models.people import Employee, EmployeeStatus, Level, Role, Suspension
 from models.pool import OwnershipConflict, PoolApplication, PoolEntry, ReclaimNotice
+from models.scheduling import SchedulerJob, SchedulerLease
 from models.survey import Survey
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "Plan", "PlanStatus", "Revisit", "RevisitOutcome", "Role", "StageState", "Suspension",
     "Survey",
     "OwnershipConflict", "PoolApplication", "PoolEntry", "ReclaimNotice",
+    "SchedulerJob", "SchedulerLease",
 ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 06:41:20.209752
+Create Date: 2026-11-23 06:42:56.577845
 """
 from alembic import op
 import sqlalchemy as sa
@@ -86,6 +86,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_outboxmessage_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_outboxmessage_status'), ['status'], unique=False)
 
+    op.create_table('scheduler_job',
+    sa.Column('id', sa.Unicode(length=191), nullable=False),
+    sa.Column('next_run_time', sa.Float(precision=25), nullable=True),
+    sa.Column('job_state', sa.LargeBinary(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('scheduler_job', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_scheduler_job_next_run_time'), ['next_run_time'], unique=False)
+
+    op.create_table('schedulerlease',
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('holder', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('acquired_at', sa.Float(), nullable=False),
+    sa.Column('expires_at', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('name')
+    )
     op.create_table('customer',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -538,6 +554,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_customer_in_pool'))
 
     op.drop_table('customer')
+    op.drop_table('schedulerlease')
+    with op.batch_alter_table('scheduler_job', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_scheduler_job_next_run_time'))
+
+    op.drop_table('scheduler_job')
     with op.batch_alter_table('outboxmessage', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outboxmessage_status'))
         batch_op.drop_index(batch_op.f('ix_outboxmessage_kind'))
