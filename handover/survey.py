@@ -166,14 +166,25 @@ def answer_survey(session: Session, token: str, csat: int, nps: int, comment: st
 
 
 def _notify_low_score(session: Session, survey: Survey) -> None:
-    """Queue the low-score task to the successor's manager (logged and skipped if there is none)."""
-    from handover import mail  # the mail package imports templates; only needed on this path
+    """Queue the low-score task to the successor's manager.
 
+    Logged and skipped when there is no manager or the message cannot be built (e.g. a bad address):
+    the customer's answer is kept either way.
+    """
     successor = session.get(Employee, survey.successor_id) if survey.successor_id else None
     manager = session.get(Employee, successor.manager_id) if successor and successor.manager_id else None
     if manager is None:
         log.warning("survey %s: low score but no manager of successor %s to notify", survey.id, survey.successor_id)
         return
+    try:
+        _enqueue_low_score(session, survey, manager)
+    except HandoverError as exc:  # enqueue adds nothing when it fails: keep the customer's answer
+        log.error("survey %s: low-score task to the manager not queued: %s", survey.id, exc)
+
+
+def _enqueue_low_score(session: Session, survey: Survey, manager: Employee) -> None:
+    from handover import mail  # imported where used: the mail package loads templates and MIME tools
+
     case = session.get(OffboardingCase, survey.case_id)
     departing = session.get(Employee, case.employee_id)
     customer = session.get(Customer, survey.customer_id)

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from handover import clock
 from handover import survey as svc
 from handover.db import session_scope
 from handover.errors import HandoverError
-from models import Customer, Employee, OffboardingCase, Role, Survey
+from models import Customer, Employee, OffboardingCase, OutboxMessage, Role, Survey
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -196,3 +197,52 @@ def test_answered_survey_is_not_due_for_a_reminder(db):
     with session_scope() as session:
         assert svc.due_reminders(session, T0 + timedelta(days=6)) == []
         assert svc.remind_survey(session, stored().id, T0 + timedelta(days=6)) is None
+
+
+def outbox() -> list[OutboxMessage]:
+    with session_scope() as session:
+        return list(session.exec(select(OutboxMessage)).all())
+
+
+def test_low_score_queues_a_task_to_the_successors_manager(db):
+    case_id = seed(customer_name="Acme Ltd")
+    token = issue(case_id)
+    clock.set_now(T0 + timedelta(days=1))
+    with session_scope() as session:
+        svc.answer_survey(session, token, 2, 3, "Nobody called back.", T0 + timedelta(days=1))
+    [message] = outbox()
+    assert message.kind == "task_survey_low_score" and message.recipient == "mia@example.com"
+    assert message.idempotency_key == f"{case_id}:c1:survey_low_score"
+    assert (message.case_id, message.customer_id) == (case_id, "c1")
+    assert "Acme Ltd" in message.subject
+
+
+def test_score_above_threshold_queues_nothing(db):
+    case_id = seed()
+    token = issue(case_id)
+    with session_scope() as session:
+        svc.answer_survey(session, token, 3, 6, "", T0 + timedelta(days=1))
+    assert outbox() == []
+
+
+def test_low_score_threshold_is_a_setting(db, monkeypatch):
+    from handover.settings import get_settings
+
+    monkeypatch.setenv("HANDOVER_SURVEY_LOW_SCORE", "3")
+    get_settings.cache_clear()
+    case_id = seed()
+    token = issue(case_id)
+    with session_scope() as session:
+        svc.answer_survey(session, token, 3, 6, "", T0 + timedelta(days=1))
+    assert [m.kind for m in outbox()] == ["task_survey_low_score"]
+
+
+def test_low_score_without_a_reachable_manager_keeps_the_answer(db, caplog):
+    case_id = seed()
+    token = issue(case_id)
+    with session_scope() as session:
+        session.get(Employee, "m1").email = "not-an-address"
+    with session_scope() as session:
+        svc.answer_survey(session, token, 1, 0, "bad", T0 + timedelta(days=1))
+    assert stored().csat == 1 and outbox() == []
+    assert "low-score task to the manager not queued" in caplog.text and "not-an-address" in caplog.text
