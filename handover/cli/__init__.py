@@ -9,6 +9,7 @@ from handover.errors import HandoverError
 
 # Each module registers its commands on `app`.
 from handover.cli import setup as _setup  # noqa: E402,F401
+from handover.cli import data as _data  # noqa: E402,F401
 from handover.cli import pool as _pool  # noqa: E402,F401
 from handover.cli import cases as _cases  # noqa: E402,F401
 from handover.cli import demo as _demo  # noqa: E402,F401

@@ -7,8 +7,9 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from handover import audit
+from handover import audit, mail
 from handover.domain.pool import INACTIVE, PROSPECT, ReclaimDue, ReclaimFacts
+from handover.people import as_recipient
 from handover.pool._common import customer as load_customer
 from handover.pool._common import employee, reclaim_rules
 from models import Employee
@@ -31,7 +32,7 @@ def send_reclaim_notice(session: Session, *, facts: ReclaimFacts, due: ReclaimDu
                  reason=f"reclaim into the pool on {reclaim_on.isoformat()}")
     recipients = [owner] + ([employee(session, owner.manager_id)] if owner.manager_id else [])
     for person in recipients:
-        _enqueue(session, notice=notice, facts=facts, owner=owner, person=person, now=now)
+        _enqueue(session, notice=notice, facts=facts, owner=owner, person=person)
     return notice
 
 
@@ -42,11 +43,8 @@ def _period_days(facts: ReclaimFacts, kind: str) -> int:
     return rules.prospect_cycle_days if kind == PROSPECT else rules.no_order_days
 
 
-def _enqueue(session: Session, *, notice: ReclaimNotice, facts: ReclaimFacts, owner: Employee, person: Employee,
-             now: datetime) -> None:
-    from handover import mail
-    from handover.people import as_recipient
-
+def _enqueue(session: Session, *, notice: ReclaimNotice, facts: ReclaimFacts, owner: Employee,
+             person: Employee) -> None:
     customer = load_customer(session, facts.customer_id)
     context = {
         "customer": {"id": customer.id, "name": customer.name, "tier": facts.tier},
@@ -54,6 +52,5 @@ def _enqueue(session: Session, *, notice: ReclaimNotice, facts: ReclaimFacts, ow
         "kind": notice.kind.value, "days": _period_days(facts, notice.kind.value),
         "due_on": notice.due_on, "reclaim_on": notice.reclaim_on, "to_owner": person.id == owner.id,
     }
-    mail.enqueue(session, kind=MAIL_KIND, recipient=as_recipient(person), context=context,
-                 idempotency_key=f"reclaim:{notice.customer_id}:{notice.owner_id}:{notice.due_on.isoformat()}:{person.id}",
-                 customer_id=customer.id, now=now)
+    mail.enqueue(session, kind=MAIL_KIND, to=as_recipient(person), context=context, customer_id=customer.id,
+                 key=f"reclaim:{notice.customer_id}:{notice.owner_id}:{notice.due_on.isoformat()}:{person.id}")

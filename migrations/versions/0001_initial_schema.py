@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 06:42:56.577845
+Create Date: 2026-11-23 06:43:17.408798
 """
 from alembic import op
 import sqlalchemy as sa
@@ -77,6 +77,8 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', handover.db.AwareDateTime(), nullable=True),
     sa.Column('sent_at', handover.db.AwareDateTime(), nullable=True),
+    sa.Column('claimed_at', handover.db.AwareDateTime(), nullable=True),
+    sa.Column('claimed_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('idempotency_key')
