@@ -35,4 +35,6 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime | None = moment()
     sent_at: datetime | None = moment()
+    claimed_at: datetime | None = moment()
+    claimed_by: str = Field(default="", description="token of the sender run that claimed it (status sending)")
     last_error: str = ""

@@ -7,14 +7,6 @@ and the SMTP/file sender that delivers each message exactly once (see docs/mail.
 from handover.mail.message import CalendarEvent, Recipient
 from handover.mail.outbox import enqueue
 from handover.mail.render import RenderedMail, kinds, render
+from handover.mail.sender import deliver_pending, resend
 
-__all__ = ["CalendarEvent", "Recipient", "RenderedMail", "deliver_pending", "enqueue", "kinds", "render"]
-
-
-def __getattr__(name: str):
-    # The sender pulls in smtplib and the database sessions; import it only when asked for.
-    if name == "deliver_pending":
-        from handover.mail.sender import deliver_pending
-
-        return deliver_pending
-    raise AttributeError(name)
+__all__ = ["CalendarEvent", "Recipient", "RenderedMail", "deliver_pending", "enqueue", "kinds", "render", "resend"]

@@ -42,6 +42,8 @@ def _in_company_zone(value: Any) -> datetime:
 
 
 def format_date(value: Any, locale: str) -> str:
+    if value is None:  # an optional date the CRM left empty (a deal's expected close, a contract's end)
+        return "未定" if locale == "zh-CN" else "not set"
     day = _as_date(value)
     if locale == "zh-CN":
         return f"{day.year}年{day.month}月{day.day}日（星期{_WEEKDAYS_ZH[day.weekday()]}）"

@@ -1,0 +1,188 @@
+"""Delivering the outbox: each message at most once, and every message either sent, retried,
+failed (for a person to act on) or in doubt (for a person to check). Never silently dropped.
+
+One message at a time is exposed to the crash window: it is marked ``sending`` in its own committed
+transaction before the SMTP transaction starts and ``sent`` right after the server accepts it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlmodel import select
+
+from handover import clock
+from handover.db import session_scope
+from handover.errors import HandoverError, NotFound
+from handover.mail.liveness import SenderRun, is_alive
+from handover.mail.message import Recipient
+from handover.mail.outbox import enqueue
+from handover.mail.transport import InDoubt, NotSent, Rejected, Transport, Unavailable, open_transport
+from handover.settings import get_settings
+from models.audit import AuditEntry
+from models.case import OffboardingCase
+from models.outbox import OutboxMessage, OutboxStatus
+from models.people import Employee
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_WAIT = timedelta(hours=6)
+NOTIFY_KIND = "task_delivery_failed"
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before attempt ``attempts + 1``: 1, 2, 4 ... minutes, at most six hours."""
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
+
+
+def file_name(row: OutboxMessage) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in row.idempotency_key)
+    return f"{row.id:07d}-{safe}"[:180]
+
+
+def flag_in_doubt() -> int:
+    """Rows left ``sending`` by a run that is no longer alive become ``in_doubt``; returns how many."""
+    home = get_settings().home
+    with session_scope() as session:
+        rows = session.exec(select(OutboxMessage.id, OutboxMessage.claimed_by)
+                            .where(OutboxMessage.status == OutboxStatus.sending)).all()
+        dead = [row_id for row_id, token in rows if not is_alive(home, token)]
+        for row_id in dead:
+            session.execute(update(OutboxMessage)
+                            .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.sending)
+                            .values(status=OutboxStatus.in_doubt,
+                                    last_error="in doubt: the sender stopped while sending it; the server may or "
+                                               "may not have accepted it. Check, then `handover outbox resend`."))
+    for row_id in dead:
+        log.warning("outbox message %s is in doubt (sender stopped mid-delivery)", row_id)
+    return len(dead)
+
+
+def _due_ids(now: datetime, limit: int | None) -> list[int]:
+    with session_scope() as session:
+        query = (select(OutboxMessage.id)
+                 .where(OutboxMessage.status == OutboxStatus.pending,
+                        or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
+                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id))
+        return list(session.exec(query.limit(limit) if limit is not None else query).all())
+
+
+def _claim(row_id: int, token: str) -> OutboxMessage | None:
+    """Atomically take a pending row (committed before any SMTP traffic); None if another sender has it."""
+    with session_scope() as session:
+        taken = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.pending)
+            .values(status=OutboxStatus.sending, claimed_by=token, claimed_at=clock.now(),
+                    attempts=OutboxMessage.attempts + 1)
+        ).rowcount
+        return session.get(OutboxMessage, row_id) if taken == 1 else None
+
+
+def _settle(row: OutboxMessage, token: str, **values) -> None:
+    """Record the outcome of our own claim (a row flagged in doubt meanwhile is settled too: we know)."""
+    with session_scope() as session:
+        session.execute(update(OutboxMessage)
+                        .where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == token,
+                               OutboxMessage.status.in_([OutboxStatus.sending, OutboxStatus.in_doubt]))
+                        .values(**values))
+        if values.get("status") == OutboxStatus.failed:
+            _notify_manager(session, row, values["last_error"])
+
+
+def _notify_manager(session, row: OutboxMessage, error: str) -> None:
+    """Tell the case's manager that a message failed for good (in the transaction that marks it failed)."""
+    if row.kind == NOTIFY_KIND or row.case_id is None:
+        return
+    case = session.get(OffboardingCase, row.case_id)
+    departing = session.get(Employee, case.employee_id) if case else None
+    manager = session.get(Employee, departing.manager_id) if departing and departing.manager_id else None
+    if manager is None:
+        log.warning("outbox message %s failed and case %s has no manager to tell", row.id, row.case_id)
+        return
+    try:
+        enqueue(session, kind=NOTIFY_KIND, key=f"{row.idempotency_key}:{NOTIFY_KIND}",
+                to=Recipient(manager.email, manager.name, manager.locale), case_id=row.case_id,
+                customer_id=row.customer_id,
+                context={"message": {"kind": row.kind, "recipient": row.recipient, "error": error}})
+    except HandoverError as exc:
+        log.error("cannot tell manager %s that outbox message %s failed: %s", manager.id, row.id, exc)
+
+
+def _deliver_one(transport: Transport, row: OutboxMessage, token: str, sender: str) -> str:
+    """Send one claimed row and record the outcome; returns sent | retry | failed | in_doubt."""
+    try:
+        transport.send(name=file_name(row), sender=sender, recipient=row.recipient, mime=row.mime)
+    except InDoubt as exc:
+        _settle(row, token, status=OutboxStatus.in_doubt, last_error=f"in doubt: {exc}")
+        return "in_doubt"
+    except Rejected as exc:
+        _settle(row, token, status=OutboxStatus.failed, last_error=str(exc))
+        return "failed"
+    except NotSent as exc:
+        if row.attempts >= MAX_ATTEMPTS:
+            _settle(row, token, status=OutboxStatus.failed, last_error=f"gave up after {row.attempts} attempts: {exc}")
+            return "failed"
+        _settle(row, token, status=OutboxStatus.pending, last_error=str(exc),
+                next_attempt_at=clock.now() + backoff(row.attempts))
+        if isinstance(exc, Unavailable):
+            raise
+        return "retry"
+    _settle(row, token, status=OutboxStatus.sent, sent_at=clock.now(), last_error="")
+    return "sent"
+
+
+def deliver_pending(*, limit: int | None = None, transport: Transport | None = None) -> dict[str, int]:
+    """Send the due pending messages (at most ``limit``) over one connection; returns counts
+    {sent, retry, failed, in_doubt}. Rows found ``sending`` from a dead run are flagged in doubt first."""
+    settings = get_settings()
+    counts = {"sent": 0, "retry": 0, "failed": 0, "in_doubt": 0}
+    with SenderRun(settings.home) as run:
+        counts["in_doubt"] += flag_in_doubt()
+        due = _due_ids(clock.now(), limit)
+        if not due:
+            return counts
+        transport = transport or open_transport(settings.smtp_url, settings.outbox_dir)
+        try:
+            for row_id in due:
+                row = _claim(row_id, run.token)
+                if row is None:
+                    continue
+                try:
+                    counts[_deliver_one(transport, row, run.token, settings.sender)] += 1
+                except Unavailable as exc:
+                    counts["retry"] += 1
+                    log.warning("mail server unavailable, the rest of the batch waits: %s", exc)
+                    break
+        finally:
+            transport.close()
+    return counts
+
+
+def resend(message_id: int, *, by: str, reason: str = "") -> OutboxMessage:
+    """A person who checked an in-doubt (or failed) message queues it again; audited.
+
+    The resent message keeps its Message-ID, so a receiving system that did get the first copy can
+    recognise the second as a duplicate.
+    """
+    with session_scope() as session:
+        if session.get(Employee, by) is None:
+            raise NotFound(f"--by {by!r}: no such employee")
+        row = session.get(OutboxMessage, message_id)
+        if row is None:
+            raise NotFound(f"outbox message {message_id}: no such message")
+        if row.status not in (OutboxStatus.in_doubt, OutboxStatus.failed):
+            raise HandoverError(f"outbox message {message_id} is {row.status.value}; only in_doubt or failed "
+                                "messages can be resent")
+        before = {"status": row.status.value, "attempts": row.attempts, "last_error": row.last_error}
+        row.status, row.next_attempt_at, row.claimed_by = OutboxStatus.pending, clock.now(), ""
+        row.last_error = f"resent by {by}" + (f": {reason}" if reason else "")
+        session.add(row)
+        session.add(AuditEntry(at=clock.now(), actor_id=by, action="outbox.resend", subject_type="outbox_message",
+                               subject_id=str(row.id), case_id=row.case_id, before=before,
+                               after={"status": "pending"}, reason=reason))
+    return row
