@@ -184,3 +184,14 @@ def test_access_log_filter_redacts_tokens():
                                ("127.0.0.1:5000", "GET", "/survey/s3cr3t-T0ken?x=1", "1.1", 200), None)
     assert RedactTokens().filter(record)
     assert "s3cr3t" not in record.getMessage() and "/survey/<token>?x=1" in record.getMessage()
+
+
+def test_low_score_through_the_form_queues_the_manager_task(db, client):
+    from models import OutboxMessage
+
+    token = seed_survey()
+    response = client.post(f"/survey/{token}", data={"csat": "1", "nps": "2", "comment": "No one called."})
+    assert response.status_code == 200
+    with session_scope() as session:
+        messages = session.exec(select(OutboxMessage)).all()
+    assert [(m.kind, m.recipient) for m in messages] == [("task_survey_low_score", "mia@example.com")]
