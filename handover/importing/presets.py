@@ -132,7 +132,7 @@ def load_mapping(spec: str | None, kind: str) -> Preset:
 def _table(document: dict[str, Any], name: str, where: str) -> dict[str, Any]:
     table = document.get(name, {})
     if not isinstance(table, dict):
-        raise HandoverError(f"{where}: [{name}] must be a table")
+        raise HandoverError(f"{where}: {name} must be a table")
     return table
 
 
