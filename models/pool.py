@@ -19,6 +19,7 @@ class PoolEntryKind(StrEnum):
     no_order = "no_order"    # reclaimed: a past customer with no order for too long
     release = "release"      # the owner gave the customer up
     manual = "manual"        # put in the pool by a person for another reason
+    imported = "imported"    # was in the pool when imported; recorded when first claimed
 
 
 RECLAIM_KINDS = (PoolEntryKind.inactive, PoolEntryKind.prospect, PoolEntryKind.no_order)

@@ -25,7 +25,7 @@ from handover.pool.entries import open_entry
 from handover.pool.suspensions import is_suspended
 from handover.settings import get_settings
 from models import Customer, Employee
-from models.pool import PoolEntry
+from models.pool import PoolEntry, PoolEntryKind
 
 CLAIM_WINDOW_DAYS = 30
 
@@ -64,10 +64,11 @@ def claim(session: Session, *, customer_id: str, rep_id: str, now: datetime, act
     if not _take_from_pool(session, customer_id, rep.id, now):
         winner = session.exec(select(Customer.owner_id).where(Customer.id == customer_id)).first()
         raise HandoverError(f"customer {customer_id}: already claimed by {winner}; first come, first served")
-    entry = open_entry(session, customer_id)
-    if entry is not None:
-        entry.claimed_by, entry.claimed_at = rep.id, now
-        session.add(entry)
+    entry = open_entry(session, customer_id) or PoolEntry(
+        customer_id=customer_id, kind=PoolEntryKind.imported, entered_at=customer.created_at or now,
+        reason="in the pool with no recorded entry (imported without an owner)")
+    entry.claimed_by, entry.claimed_at = rep.id, now
+    session.add(entry)
     audit.record(session, actor_id=actor_id or rep.id, action="pool.claim", subject_type="customer",
                  subject_id=customer_id, at=now, before={"owner_id": None, "in_pool": True},
                  after={"owner_id": rep.id, "in_pool": False}, reason=f"claimed from the pool by {rep.id}")

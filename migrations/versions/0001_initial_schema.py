@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 06:43:17.408798
+Create Date: 2026-11-23 06:44:39.151124
 """
 from alembic import op
 import sqlalchemy as sa
@@ -349,7 +349,7 @@ def upgrade() -> None:
     op.create_table('poolentry',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('kind', sa.Enum('plan', 'inactive', 'prospect', 'no_order', 'release', 'manual', name='poolentrykind'), nullable=False),
+    sa.Column('kind', sa.Enum('plan', 'inactive', 'prospect', 'no_order', 'release', 'manual', 'imported', name='poolentrykind'), nullable=False),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('entered_at', handover.db.AwareDateTime(), nullable=False),
     sa.Column('previous_owner_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
@@ -376,7 +376,7 @@ def upgrade() -> None:
     sa.Column('customer_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('owner_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('manager_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('kind', sa.Enum('plan', 'inactive', 'prospect', 'no_order', 'release', 'manual', name='poolentrykind'), nullable=False),
+    sa.Column('kind', sa.Enum('plan', 'inactive', 'prospect', 'no_order', 'release', 'manual', 'imported', name='poolentrykind'), nullable=False),
     sa.Column('due_on', sa.Date(), nullable=False),
     sa.Column('reclaim_on', sa.Date(), nullable=False),
     sa.Column('sent_at', handover.db.AwareDateTime(), nullable=False),
