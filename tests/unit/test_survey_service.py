@@ -143,14 +143,22 @@ def test_invalid_answers_are_rejected_and_change_nothing(db, csat, nps, comment,
     assert survey.answered_at is None and survey.csat is None and survey.nps is None
 
 
-def test_two_concurrent_answers_count_once(db):
+def test_two_concurrent_answers_count_once(db, monkeypatch):
+    """Both posts find the survey open before either writes; the conditional UPDATE lets one count."""
     case_id = seed()
     token = issue(case_id)
-    barrier = threading.Barrier(2)
+    both_found_it_open = threading.Barrier(2)
     outcomes: list[str] = []
+    find = svc.find_by_token
+
+    def find_then_wait(*args):
+        found = find(*args)
+        both_found_it_open.wait(10)
+        return found
+
+    monkeypatch.setattr(svc, "find_by_token", find_then_wait)
 
     def post(csat: int) -> None:
-        barrier.wait()
         try:
             with session_scope() as session:
                 svc.answer_survey(session, token, csat, 8, f"post {csat}", T0 + timedelta(days=1))
