@@ -40,3 +40,16 @@ def report(
     except OSError as exc:
         raise HandoverError(f"--output {output}: cannot write ({exc.strerror})") from None
     err.print(f"report written to {output}")
+
+
+@app.command()
+def scheduler(
+    job: str = typer.Option("handover.cases:tick", "--job", help="module:function to run when work is due"),
+    wait: bool = typer.Option(True, "--wait/--no-wait",
+                              help="stand by while another scheduler holds the lease (--no-wait: exit 2)"),
+) -> None:
+    """Run due work every few minutes and daily at 08:00 until stopped (jobs are stored in the database)."""
+    from handover.scheduler import log_to_stderr, run_scheduler
+
+    log_to_stderr()
+    run_scheduler(job, wait=wait)
