@@ -33,14 +33,15 @@ def plan_metrics(problem: Problem, assign: np.ndarray) -> dict:
     with_room = problem.free > 0
     per_unit = added[with_room] / problem.free[with_room]
     low = float(per_unit.min()) if per_unit.size else 0.0
+    free, count_list = problem.free.tolist(), counts.tolist()
+    added_list, match_list = np.round(added, 4).tolist(), np.round(match, 4).tolist()
     return {
         "W": round(float(match.sum()), 4),
         "placed": int(placed.size),
         "pooled": int(problem.n_customers - placed.size),
         "per_successor": {
-            cand.id: {"count": int(counts[r]), "added_value": round(float(added[r]), 4),
-                      "match": round(float(match[r]), 4), "free_before": int(problem.free[r]),
-                      "free_after": int(problem.free[r] - counts[r])}
+            cand.id: {"count": count_list[r], "added_value": added_list[r], "match": match_list[r],
+                      "free_before": free[r], "free_after": free[r] - count_list[r]}
             for r, cand in enumerate(problem.candidates)
         },
         "gini": round(gini(per_unit), 6),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 import numpy as np
 
 from handover.allocation.problem import Problem
@@ -49,12 +51,19 @@ def build_placements(problem: Problem, assign: np.ndarray, note: np.ndarray, not
     counts = np.bincount(assign[assign >= 0], minlength=n_reps)
     left = problem.free - counts
     placed = np.flatnonzero(assign >= 0)
-    keys = np.stack([note[placed], problem.tier[placed], problem.region[placed], problem.industry[placed],
-                     assign[placed]])
-    unique, inverse = np.unique(keys, axis=1, return_inverse=True) if placed.size else (np.empty((5, 0), int), np.empty(0, int))
-    table_reasons = []
-    table_successor = []
-    for nt, tier, region, industry, rep in unique.T.tolist():
+    sizes = (len(TIERS), len(problem.region_names), len(problem.industry_names), n_reps)
+    key = note[placed] + 1
+    for part, size in zip((problem.tier, problem.region, problem.industry, assign), sizes):
+        key = key * size + part[placed]
+    unique, inverse = np.unique(key, return_inverse=True)
+    table_reasons: list[tuple[str, ...]] = []
+    table_successor: list[str | None] = []
+    for k in unique.tolist():
+        k, rep = divmod(k, n_reps)
+        k, industry = divmod(k, sizes[2])
+        k, region = divmod(k, sizes[1])
+        nt, tier = divmod(k, sizes[0])
+        nt -= 1
         table_reasons.append(placed_reasons(problem, None if nt < 0 else note_texts[nt], tier, region, industry,
                                             rep, int(left[rep])))
         table_successor.append(problem.candidates[rep].id)
@@ -69,8 +78,9 @@ def build_placements(problem: Problem, assign: np.ndarray, note: np.ndarray, not
             table_reasons.append((pool_reason(problem, src, left, used),))
             table_successor.append(None)
         entry[pooled] = first_pool + np.searchsorted(sources, problem.source[pooled])
-    ids = [c.id for c in problem.customers]
-    return tuple(Placement(cid, table_successor[k], table_reasons[k]) for cid, k in zip(ids, entry.tolist()))
+    entries = entry.tolist()
+    return tuple(map(Placement, map(attrgetter("id"), problem.customers), map(table_successor.__getitem__, entries),
+                     map(table_reasons.__getitem__, entries)))
 
 
 def _used_by_source(problem: Problem, assign: np.ndarray) -> np.ndarray | None:
