@@ -9,6 +9,7 @@ import sys
 import time
 
 import httpx
+from typer.testing import CliRunner
 
 
 def free_port() -> int:
@@ -43,7 +44,9 @@ def test_handover_web_serves_health_and_friendly_pages(settings_env):
 
 
 def test_handover_web_rejects_a_bad_port(settings_env):
-    result = subprocess.run([sys.executable, "-m", "handover", "web", "--port", "70000"],
-                            capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "200"})
-    assert result.returncode == 2
-    assert "Invalid value for '--port': Input should be less than or equal to 65535" in result.stderr
+    import handover.cli  # noqa: F401 - registers the commands
+    from handover.cli.app import app
+
+    result = CliRunner().invoke(app, ["web", "--port", "70000"], terminal_width=200)
+    assert result.exit_code == 2
+    assert "Invalid value for '--port': Input should be less than or equal to 65535" in result.output
