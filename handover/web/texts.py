@@ -78,6 +78,7 @@ NOTICES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "error": {
         "zh-CN": ("抱歉，系统暂时出现问题", "您的回答可能尚未保存，请稍后再试。"),
-        "en": ("Sorry, something went wrong on our side", "Your answer may not have been saved. Please try again later."),
+        "en": ("Sorry, something went wrong on our side",
+               "Your answer may not have been saved. Please try again later."),
     },
 }
