@@ -48,6 +48,7 @@ POTENTIAL_RANGE = {"A": (70, 100), "B": (55, 90), "C": (35, 75), "D": (10, 60)}
 LOYALTY_RANGE = {"new": (20, 60), "active": (50, 95), "dormant": (20, 60), "lost": (0, 30)}
 SIZE_DRIFT = (-1, 0, 0, 1)  # size follows tier, give or take one step
 OLDEST_DAYS = 1095  # customers were created within the past three years
+NEW_DAYS = 90  # handover.domain.classify's default: no order yet and created within this many days
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,8 @@ def _ages(random: Random, status: str) -> Ages:
     else:
         contact = between(random, 366, 900)
         order = between(random, 400, 1000) if random() < 0.7 else None
-    oldest = max(contact, order or 0) + 10
+    # Without an order, a customer younger than NEW_DAYS would still count as new.
+    oldest = max(contact + 10, order + 10 if order else NEW_DAYS + 1)
     return Ages(between(random, oldest, max(oldest, OLDEST_DAYS)), contact, order)
 
 
