@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -322,3 +324,50 @@ def test_no_customers_or_no_room_still_gives_a_plan():
     result = allocate([cust("c")], [cand("r", free=0)])
     assert result.placements[0].successor_id is None
     assert result.metrics["pooled"] == 1 and result.metrics["per_successor"]["r"]["count"] == 0
+
+
+def _mixed_objective(customers, candidates, plan, weights) -> float:
+    """The documented objective of "mixed": weighted match minus, for each rep, the balance penalty of
+    each place by how full the rep already was at the start of that place's tenth of its room."""
+    total = 0.0
+    load = Counter()
+    for c, r in zip(customers, plan):
+        if r is None:
+            continue
+        rep = candidates[r]
+        fit = match_value(CustomerToPlace(c.id, c.tier, c.score), replace(rep, regions=frozenset(), industries=frozenset()))
+        total += weights["value"] * fit + weights["region"] * 40 * (c.region in rep.regions)
+        total += weights["industry"] * 25 * (c.industry in rep.industries)
+        load[r] += 1
+    for r, count in load.items():
+        free = candidates[r].free
+        steps = min(10, free)
+        for place in range(count):
+            step = next(j for j in range(steps) if place < (j + 1) * free // steps)
+            total -= weights["balance"] * 100 * (step * free // steps) / free
+    return total
+
+
+def test_mixed_is_the_exact_optimum_of_its_weighted_objective_with_balance():
+    rng = np.random.default_rng(5)
+    for _ in range(25):
+        weights = {"value": float(rng.choice([0.5, 1, 2])), "region": float(rng.choice([0, 1, 3])),
+                   "industry": float(rng.choice([0, 1])), "balance": float(rng.choice([0.5, 1, 4]))}
+        customers = [cust(f"c{i}", tier=rng.choice(list("ABCD")), score=float(rng.integers(0, 60)) * 5,
+                          region=rng.choice(["E", "N"]), industry=rng.choice(["m", "r"])) for i in range(rng.integers(1, 6))]
+        candidates = [cand(f"r{j}", level=rng.choice(["senior", "mid", "junior"]), free=int(rng.integers(1, 4)),
+                           regions=set(rng.choice(["E", "N"], size=rng.integers(0, 2))), industries={"m"} if j else set())
+                      for j in range(rng.integers(1, 4))]
+        result = allocate(customers, candidates, "mixed", AllocationOptions(mixed_weights=weights))
+        index = {c.id: j for j, c in enumerate(candidates)}
+        got = _mixed_objective(customers, candidates, [None if p.successor_id is None else index[p.successor_id]
+                                                       for p in result.placements], weights)
+        best = None
+        for plan in itertools.product([None, *range(len(candidates))], repeat=len(customers)):
+            loads = Counter(r for r in plan if r is not None)
+            if any(n > candidates[r].free for r, n in loads.items()):
+                continue
+            key = (sum(r is not None for r in plan), _mixed_objective(customers, candidates, plan, weights))
+            best = key if best is None or key > best else best
+        assert result.metrics["placed"] == best[0]
+        assert got == pytest.approx(best[1], abs=1e-3)
