@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
+from handover import clock
 from handover.db import session_scope
 from handover.errors import NotFound
 from handover.importing.fields import CUSTOMERS, EMPLOYEES, Kind
 from handover.importing.references import Directory, Person
+from handover.pool import is_suspended
 from handover.settings import get_settings
 from models import Customer, Employee
 
@@ -50,7 +52,9 @@ def list_customers(owner: str | None = None) -> list[dict[str, Any]]:
 
 
 def list_employees() -> list[dict[str, Any]]:
-    """Every stored employee, ordered by id."""
+    """Every stored employee, ordered by id, with the last day of a running suspension (or None)."""
     zone = ZoneInfo(get_settings().timezone)
+    today = clock.today()
     with session_scope() as session:
-        return [canonical(EMPLOYEES, row, zone) for row in session.exec(select(Employee).order_by(Employee.id))]
+        return [{**canonical(EMPLOYEES, row, zone), "suspended_until": is_suspended(session, row.id, today)}
+                for row in session.exec(select(Employee).order_by(Employee.id))]

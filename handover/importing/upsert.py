@@ -22,6 +22,7 @@ from handover.importing.changes import Changes, OwnerConflict, plan
 from handover.importing.parsing import Parsed
 from handover.importing.problems import ImportRefused
 from handover.importing.references import Person, directory_for, resolve
+from handover.pool import record_conflict
 from handover.settings import get_settings
 from models import AuditEntry, Contract, Customer, Deal, Employee, Interaction
 
@@ -68,6 +69,7 @@ def import_file(path: Path | str, kind: str, mapping: str | None = None,
         model = MODELS[kind]
         changes = plan(parsed, _stored(session, model), blanks(model), clock.now())
         _write(session, model, changes, progress)
+        _record_conflicts(session, changes.conflicts)
         report = ImportReport(parsed.file, kind, len(parsed.records), len(changes.creates), len(changes.updates),
                               changes.unchanged, changes.conflicts, parsed.ignored)
         if changes.creates or changes.updates:
@@ -103,6 +105,14 @@ def _write(session: Session, model: type[SQLModel], changes: Changes, progress: 
             done += len(batch)
             if progress is not None:
                 progress("write", done, total)
+
+
+def _record_conflicts(session: Session, conflicts: list[OwnerConflict]) -> None:
+    """A file naming another rep as owner is an ownership conflict for the manager (the stored owner stays)."""
+    for conflict in conflicts:
+        if conflict.stored_owner_id and conflict.file_owner_id:
+            record_conflict(session, customer_id=conflict.customer_id, claimant_id=conflict.file_owner_id,
+                            source="import", now=clock.now())
 
 
 def _managers_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
