@@ -6,6 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import date
 
 from handover.allocation.types import Candidate, RepFacts
+from handover.errors import HandoverError
 
 
 def exclusion_reason(rep: RepFacts, departing: Collection[str], on: date) -> str | None:
@@ -35,6 +36,8 @@ def eligible(reps: Sequence[RepFacts], departing: Collection[str], on: date) -> 
     candidates: list[Candidate] = []
     excluded: dict[str, str] = {}
     for rep in reps:
+        if isinstance(rep.regions, str) or isinstance(rep.industries, str):
+            raise HandoverError(f"rep {rep.id}: regions and industries must be sets of names, not text")
         reason = exclusion_reason(rep, departing, on)
         if reason is not None:
             excluded[rep.id] = reason

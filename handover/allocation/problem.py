@@ -112,11 +112,11 @@ def _customer_arrays(customers: Sequence[CustomerToPlace]) -> tuple[np.ndarray, 
     except (KeyError, TypeError):
         bad = next(c for c in customers if c.tier not in _TIER_CODE)
         raise HandoverError(f"customer {bad.id}: tier {bad.tier!r} is not one of {', '.join(TIERS)}") from None
-    try:
-        score = np.fromiter(map(attrgetter("score"), customers), dtype=np.float64, count=len(customers))
-    except (TypeError, ValueError):
-        bad = next(c for c in customers if not isinstance(c.score, (int, float)))
-        raise HandoverError(f"customer {bad.id}: score {bad.score!r} is not a number") from None
+    scores = list(map(attrgetter("score"), customers))
+    if not set(map(type, scores)) <= {int, float, np.float64}:
+        bad = next(c for c in customers if type(c.score) not in (int, float, np.float64))
+        raise HandoverError(f"customer {bad.id}: score {bad.score!r} is not a number")
+    score = np.array(scores, dtype=np.float64)
     wrong = ~(np.isfinite(score) & (score >= 0) & (score <= MAX_SCORE))
     if wrong.any():
         bad = customers[int(np.argmax(wrong))]
@@ -150,6 +150,8 @@ def _cover(names: list[str], candidates: Sequence[Candidate], attribute: str) ->
     cover = np.zeros((len(names), len(candidates)), dtype=bool)
     for r, cand in enumerate(candidates):
         held = getattr(cand, attribute)
+        if not isinstance(held, (set, frozenset)):
+            raise HandoverError(f"rep {cand.id}: {attribute} must be a set of names, got {held!r}")
         for code, name in enumerate(names):
             cover[code, r] = name in held
     return cover

@@ -297,6 +297,8 @@ def test_compare_reports_ratio_to_the_optimum_for_each_strategy():
         ([cust("c", tier="E")], [cand("r")], "optimal", AllocationOptions(), "customer c: tier 'E' is not one of A, B, C, D"),
         ([cust("c", score=301)], [cand("r")], "optimal", AllocationOptions(), "customer c: score 301 is outside 0..300"),
         ([cust("c", score=float("nan"))], [cand("r")], "optimal", AllocationOptions(), "customer c: score nan"),
+        ([cust("c", score="12")], [cand("r")], "optimal", AllocationOptions(), "customer c: score '12' is not a number"),
+        ([cust("c")], [Candidate("r", "mid", "华东", frozenset(), 5, 5)], "optimal", AllocationOptions(), "rep r: regions must be a set of names, got '华东'"),
         ([cust("c"), cust("c")], [cand("r")], "optimal", AllocationOptions(), "customer c appears twice"),
         ([cust("c")], [cand("r"), cand("r")], "optimal", AllocationOptions(), "rep r appears twice"),
         ([cust("c")], [cand("r", level="lead")], "optimal", AllocationOptions(), "rep r: level 'lead' is not one of"),
@@ -371,3 +373,8 @@ def test_mixed_is_the_exact_optimum_of_its_weighted_objective_with_balance():
             best = key if best is None or key > best else best
         assert result.metrics["placed"] == best[0]
         assert got == pytest.approx(best[1], abs=1e-3)
+
+
+def test_eligible_rejects_regions_given_as_text():
+    with pytest.raises(HandoverError, match="rep x: regions and industries must be sets of names"):
+        eligible([rep("x", regions="华东")], [], ON)
