@@ -24,13 +24,13 @@ def run_due(session: Session, *, now: datetime) -> dict:
     """Send the reclaim notices that are due and reclaim the customers whose day has come."""
     today, rules = company_day(now), reclaim_rules()
     counts = {"notices": 0, "reclaimed": 0, "inactive": 0, "prospect": 0, "no_order": 0}
+    notices = {(n.customer_id, n.owner_id, n.due_on): n
+               for n in session.exec(select(ReclaimNotice).where(col(ReclaimNotice.reclaimed_at).is_(None))).all()}
     for facts in owned_customer_facts(session, now):
         due = reclaim_due(facts, rules)
         if due is None:
             continue
-        notice = session.exec(select(ReclaimNotice).where(
-            ReclaimNotice.customer_id == facts.customer_id, ReclaimNotice.owner_id == facts.owner_id,
-            ReclaimNotice.due_on == due.due_on)).first()
+        notice = notices.get((facts.customer_id, facts.owner_id, due.due_on))
         step = reclaim_step(due.due_on, notice.reclaim_on if notice else None, today, rules.notice_days)
         if step.notify:
             notice = send_reclaim_notice(session, facts=facts, due=due, reclaim_on=step.reclaim_on, now=now)
