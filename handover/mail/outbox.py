@@ -8,10 +8,12 @@ DO NOTHING on the unique key).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from handover import clock
 from handover.errors import HandoverError
@@ -25,17 +27,21 @@ from models.outbox import OutboxMessage, OutboxStatus
 CALENDAR_KINDS = ("meeting_invitation",)
 
 
-def _insert(session: Session):
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(OutboxMessage)
-    if dialect == "sqlite":
-        return sqlite.insert(OutboxMessage)
-    raise HandoverError(f"database {dialect!r} is not supported by the outbox (use SQLite or PostgreSQL)")
+_TABLE = OutboxMessage.__table__
+_EXISTS = select(_TABLE.c.id).where(_TABLE.c.idempotency_key == bindparam("key"))
+
+
+@lru_cache(maxsize=4)
+def _insert(dialect: str):
+    """INSERT ... ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, built once per dialect."""
+    dialects = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+    if dialect not in dialects:
+        raise HandoverError(f"database {dialect!r} is not supported by the outbox (use SQLite or PostgreSQL)")
+    return dialects[dialect](_TABLE).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(_TABLE.c.id)
 
 
 def exists(session: Session, key: str) -> bool:
-    return session.exec(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)).first() is not None
+    return session.execute(_EXISTS, {"key": key}).first() is not None
 
 
 def enqueue(session: Session, *, kind: str, key: str, to: Recipient, context: dict[str, Any],
@@ -64,7 +70,6 @@ def enqueue(session: Session, *, kind: str, key: str, to: Recipient, context: di
     values = dict(idempotency_key=key, kind=kind, case_id=case_id, customer_id=customer_id, recipient=to.email,
                   locale=locale, subject=rendered.subject, message_id=message_id, mime=mime,
                   status=OutboxStatus.pending, created_at=now, attempts=0, next_attempt_at=now, last_error="")
-    statement = (_insert(session).values(**values)
-                 .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(OutboxMessage.id))
-    new_id = session.execute(statement).scalar_one_or_none()
+    values.update(claimed_at=None, claimed_by="", sent_at=None)
+    new_id = session.execute(_insert(session.get_bind().dialect.name), values).scalar_one_or_none()
     return None if new_id is None else session.get(OutboxMessage, new_id)

@@ -71,27 +71,41 @@ def _due_ids(now: datetime, limit: int | None) -> list[int]:
         return list(session.exec(query.limit(limit) if limit is not None else query).all())
 
 
-def _claim(row_id: int, token: str) -> OutboxMessage | None:
-    """Atomically take a pending row (committed before any SMTP traffic); None if another sender has it."""
-    with session_scope() as session:
-        taken = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.pending)
-            .values(status=OutboxStatus.sending, claimed_by=token, claimed_at=clock.now(),
-                    attempts=OutboxMessage.attempts + 1)
-        ).rowcount
-        return session.get(OutboxMessage, row_id) if taken == 1 else None
+def _take(session, row_id: int, token: str) -> OutboxMessage | None:
+    """Atomically take a pending row; None if another sender has it (the UPDATE matched nothing)."""
+    taken = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.pending)
+        .values(status=OutboxStatus.sending, claimed_by=token, claimed_at=clock.now(),
+                attempts=OutboxMessage.attempts + 1)
+    ).rowcount
+    return session.get(OutboxMessage, row_id) if taken == 1 else None
 
 
-def _settle(row: OutboxMessage, token: str, **values) -> None:
+def _record(session, row: OutboxMessage, token: str, values: dict) -> None:
     """Record the outcome of our own claim (a row flagged in doubt meanwhile is settled too: we know)."""
+    session.execute(update(OutboxMessage)
+                    .where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == token,
+                           OutboxMessage.status.in_([OutboxStatus.sending, OutboxStatus.in_doubt]))
+                    .values(**values))
+    if values["status"] == OutboxStatus.failed:
+        _notify_manager(session, row, values["last_error"])
+
+
+def _step(token: str, outcome: tuple[OutboxMessage, dict] | None, next_id: int | None) -> OutboxMessage | None:
+    """One committed transaction: record the previous message's outcome, then claim the next message.
+
+    Both happen before any SMTP traffic for the next message, so at most one message (the one
+    being transmitted) is ever ``sending``; doing both in one commit halves the commits per message.
+    """
     with session_scope() as session:
-        session.execute(update(OutboxMessage)
-                        .where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == token,
-                               OutboxMessage.status.in_([OutboxStatus.sending, OutboxStatus.in_doubt]))
-                        .values(**values))
-        if values.get("status") == OutboxStatus.failed:
-            _notify_manager(session, row, values["last_error"])
+        if outcome is not None:
+            _record(session, outcome[0], token, outcome[1])
+        return _take(session, next_id, token) if next_id is not None else None
+
+
+def _claim(row_id: int, token: str) -> OutboxMessage | None:
+    return _step(token, None, row_id)
 
 
 def _notify_manager(session, row: OutboxMessage, error: str) -> None:
@@ -113,32 +127,29 @@ def _notify_manager(session, row: OutboxMessage, error: str) -> None:
         log.error("cannot tell manager %s that outbox message %s failed: %s", manager.id, row.id, exc)
 
 
-def _deliver_one(transport: Transport, row: OutboxMessage, token: str, sender: str) -> str:
-    """Send one claimed row and record the outcome; returns sent | retry | failed | in_doubt."""
+def _attempt(transport: Transport, row: OutboxMessage, sender: str) -> tuple[str, dict]:
+    """Send one claimed row; returns the count it adds to (sent | retry | failed | in_doubt | unavailable)
+    and the column values that record the outcome."""
     try:
         transport.send(name=file_name(row), sender=sender, recipient=row.recipient, mime=row.mime)
     except InDoubt as exc:
-        _settle(row, token, status=OutboxStatus.in_doubt, last_error=f"in doubt: {exc}")
-        return "in_doubt"
+        return "in_doubt", {"status": OutboxStatus.in_doubt, "last_error": f"in doubt: {exc}"}
     except Rejected as exc:
-        _settle(row, token, status=OutboxStatus.failed, last_error=str(exc))
-        return "failed"
+        return "failed", {"status": OutboxStatus.failed, "last_error": str(exc)}
     except NotSent as exc:
         if row.attempts >= MAX_ATTEMPTS:
-            _settle(row, token, status=OutboxStatus.failed, last_error=f"gave up after {row.attempts} attempts: {exc}")
-            return "failed"
-        _settle(row, token, status=OutboxStatus.pending, last_error=str(exc),
-                next_attempt_at=clock.now() + backoff(row.attempts))
-        if isinstance(exc, Unavailable):
-            raise
-        return "retry"
-    _settle(row, token, status=OutboxStatus.sent, sent_at=clock.now(), last_error="")
-    return "sent"
+            return "failed", {"status": OutboxStatus.failed,
+                              "last_error": f"gave up after {row.attempts} attempts: {exc}"}
+        retry = {"status": OutboxStatus.pending, "last_error": str(exc),
+                 "next_attempt_at": clock.now() + backoff(row.attempts)}
+        return ("unavailable" if isinstance(exc, Unavailable) else "retry"), retry
+    return "sent", {"status": OutboxStatus.sent, "sent_at": clock.now(), "last_error": ""}
 
 
 def deliver_pending(*, limit: int | None = None, transport: Transport | None = None) -> dict[str, int]:
     """Send the due pending messages (at most ``limit``) over one connection; returns counts
-    {sent, retry, failed, in_doubt}. Rows found ``sending`` from a dead run are flagged in doubt first."""
+    {sent, retry, failed, in_doubt}. Rows found ``sending`` from a dead run are flagged in doubt first.
+    When the server cannot be reached the rest of the batch waits for the next run."""
     settings = get_settings()
     counts = {"sent": 0, "retry": 0, "failed": 0, "in_doubt": 0}
     with SenderRun(settings.home) as run:
@@ -147,19 +158,22 @@ def deliver_pending(*, limit: int | None = None, transport: Transport | None = N
         if not due:
             return counts
         transport = transport or open_transport(settings.smtp_url, settings.outbox_dir)
+        outcome: tuple[OutboxMessage, dict] | None = None
         try:
             for row_id in due:
-                row = _claim(row_id, run.token)
+                row, outcome = _step(run.token, outcome, row_id), None
                 if row is None:
                     continue
-                try:
-                    counts[_deliver_one(transport, row, run.token, settings.sender)] += 1
-                except Unavailable as exc:
+                label, values = _attempt(transport, row, settings.sender)
+                outcome = (row, values)
+                if label == "unavailable":
                     counts["retry"] += 1
-                    log.warning("mail server unavailable, the rest of the batch waits: %s", exc)
+                    log.warning("mail server unavailable, the rest of the batch waits: %s", values["last_error"])
                     break
+                counts[label] += 1
         finally:
             transport.close()
+            _step(run.token, outcome, None)
     return counts
 
 

@@ -1,0 +1,82 @@
+"""Benchmark: render (enqueue) and deliver N customer notices to a local aiosmtpd server.
+
+    .venv/bin/python bench/mail.py [--count 10000] [--database-url URL]
+
+Target: 10,000 messages in <= 60 s. Uses a throw-away HANDOVER_HOME (SQLite unless --database-url).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+import tempfile
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+
+class Counting:
+    def __init__(self):
+        self.count = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.count += len(envelope.rcpt_tos)
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--batch", type=int, default=500, help="messages enqueued per transaction")
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+
+    from aiosmtpd.controller import Controller
+
+    handler, port = Counting(), _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    home = tempfile.mkdtemp(prefix="handover-bench-mail-")
+    os.environ.update(HANDOVER_HOME=home, HANDOVER_SMTP_URL=f"smtp://127.0.0.1:{port}")
+    if args.database_url:
+        os.environ["HANDOVER_DATABASE_URL"] = args.database_url
+    from handover import clock
+    from handover.db import session_scope
+    from handover.mail import Recipient, deliver_pending, enqueue
+    from handover.mail.examples import example_context
+    from handover.schema import upgrade_schema
+
+    upgrade_schema()
+    clock.set_now(datetime(2025, 3, 10, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai")))
+    context = example_context("customer_notice")
+    started = time.perf_counter()
+    for first in range(0, args.count, args.batch):
+        with session_scope() as session:
+            for n in range(first, min(first + args.batch, args.count)):
+                enqueue(session, kind="customer_notice", key=f"bench:C-{n}:customer_notice",
+                        to=Recipient(f"c{n}@example.cn", f"客户 {n}", "zh-CN" if n % 2 else "en"),
+                        context=context, case_id=1, customer_id=f"C-{n}")
+    rendered = time.perf_counter()
+    counts = deliver_pending()
+    delivered = time.perf_counter()
+    controller.stop()
+    total = delivered - started
+    print(f"enqueue (render + store) {args.count} messages: {rendered - started:.1f} s "
+          f"({args.count / (rendered - started):.0f}/s)")
+    print(f"deliver over SMTP: {delivered - rendered:.1f} s ({args.count / (delivered - rendered):.0f}/s); {counts}")
+    print(f"total: {total:.1f} s for {args.count} messages (target <= 60 s); server received {handler.count}")
+    ok = counts["sent"] == args.count == handler.count and total <= 60 * args.count / 10_000
+    print("OK" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
