@@ -49,7 +49,8 @@ def _run(problem: Problem, strategy: str, options: AllocationOptions) -> tuple[n
 
 def _optimality(problem: Problem, placed: int) -> dict:
     exact = bool(np.all(np.abs(problem.score * 1000 - problem.score_milli) < 1e-6))
-    return {"optimal": True, "exact_scores": exact, "optimality_gap_bound": 0.0 if exact else round(_SCORE_STEP * placed, 4)}
+    gap = 0.0 if exact else round(_SCORE_STEP * placed, 4)
+    return {"optimal": True, "exact_scores": exact, "optimality_gap_bound": gap}
 
 
 def _plan(problem: Problem, strategy: str, options: AllocationOptions) -> AllocationResult:

@@ -87,7 +87,8 @@ def mixed_weights(options: AllocationOptions) -> dict[str, float]:
         raise HandoverError(f"mixed_weights must be a mapping of {', '.join(MIXED_WEIGHT_KEYS)} to numbers")
     unknown = sorted(set(given) - set(MIXED_WEIGHT_KEYS))
     if unknown:
-        raise HandoverError(f"mixed_weights: unknown weight {', '.join(map(str, unknown))}; valid: {', '.join(MIXED_WEIGHT_KEYS)}")
+        raise HandoverError(f"mixed_weights: unknown weight {', '.join(map(str, unknown))}; "
+                            f"valid: {', '.join(MIXED_WEIGHT_KEYS)}")
     weights = dict(DEFAULT_MIXED_WEIGHTS)
     for key, value in given.items():
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
@@ -136,7 +137,8 @@ def _candidate_arrays(candidates: Sequence[Candidate]) -> tuple[np.ndarray, np.n
         if cand.level not in _LEVEL_CODE:
             raise HandoverError(f"rep {cand.id}: level {cand.level!r} is not one of {', '.join(LEVELS)}")
         if not isinstance(cand.free, int) or not isinstance(cand.capacity, int) or cand.capacity < 0:
-            raise HandoverError(f"rep {cand.id}: capacity {cand.capacity!r} and free {cand.free!r} must be whole numbers >= 0")
+            raise HandoverError(f"rep {cand.id}: capacity {cand.capacity!r} and free {cand.free!r} "
+                                "must be whole numbers >= 0")
         if not 0 <= cand.free <= cand.capacity:
             raise HandoverError(f"rep {cand.id}: free {cand.free} is outside 0..capacity {cand.capacity}")
     level = np.array([_LEVEL_CODE[c.level] for c in candidates], dtype=np.int64)

@@ -44,7 +44,8 @@ def pool_reason(problem: Problem, source: int, left: np.ndarray, used: np.ndarra
     raise AssertionError("a customer was pooled while a rep had room")
 
 
-def build_placements(problem: Problem, assign: np.ndarray, note: np.ndarray, note_texts: list[str]) -> tuple[Placement, ...]:
+def build_placements(problem: Problem, assign: np.ndarray, note: np.ndarray,
+                     note_texts: list[str]) -> tuple[Placement, ...]:
     """One Placement per customer, in input order. Reasons are built once per distinct
     (note, tier, region, industry, rep) and shared, so large plans stay fast."""
     n_reps = problem.n_candidates

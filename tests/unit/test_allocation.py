@@ -378,3 +378,13 @@ def test_mixed_is_the_exact_optimum_of_its_weighted_objective_with_balance():
 def test_eligible_rejects_regions_given_as_text():
     with pytest.raises(HandoverError, match="rep x: regions and industries must be sets of names"):
         eligible([rep("x", regions="华东")], [], ON)
+
+
+def test_metrics_are_plain_json():
+    import json
+
+    customers = [cust(f"c{i}", tier="ABCD"[i % 4], score=10.0 * i, region="华东") for i in range(12)]
+    for result in compare(customers, [cand("a", "senior", free=4), cand("b", "junior", free=3)], STRATEGIES,
+                          AllocationOptions(max_share=0.5)):
+        assert json.loads(json.dumps(result.metrics)) == result.metrics
+        assert result.metrics["pooled"] == 5
