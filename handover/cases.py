@@ -16,8 +16,8 @@ from handover.audit import record
 from handover.db import session_scope
 from handover.errors import HandoverError, NotAllowed, NotFound
 from handover.people import employee
-from models import (Assignment, CaseCustomer, CaseStatus, Customer, EmployeeStatus, OffboardingCase, PlanStatus,
-                    Revisit, RevisitOutcome, Role)
+from models import (Assignment, CaseCustomer, CaseStatus, Customer, EmployeeStatus, Interaction, OffboardingCase,
+                    PlanStatus, Revisit, RevisitOutcome, Role)
 from tasks.plan import latest_plan, rep_facts
 
 
@@ -188,7 +188,10 @@ def record_revisit(case_id: int, customer_id: str, *, by: str, outcome: str, not
         if revisit is None:
             raise HandoverError(f"case {case_id}, customer {customer_id}: no revisit is open")
         revisit.done_at, revisit.done_by, revisit.outcome, revisit.note = now, by, result, note
-        session.add(revisit)
+        customer.last_contact_at = now
+        session.add_all([revisit, customer, Interaction(
+            id=f"revisit-{case_id}-{customer_id}-{revisit.number}", customer_id=customer_id, employee_id=by, at=now,
+            kind="visit", summary=f"revisit {revisit.number}: {result.value}" + (f" - {note}" if note else ""))])
         return revisit
 
 

@@ -73,7 +73,7 @@ def _import(files: dict[str, Path], err: Console) -> None:
     from handover.importing import import_file
 
     for kind in IMPORT_ORDER:
-        report = import_file(kind, files[kind])
+        report = import_file(files[kind], kind)
         err.print(f"imported {files[kind].name}: {report}")
 
 
