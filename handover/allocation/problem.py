@@ -6,7 +6,6 @@ becomes a boolean matrix indexed by (region code, rep), so strategies never loop
 
 from __future__ import annotations
 
-import math
 from operator import attrgetter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from handover.allocation.types import (
 )
 from handover.errors import HandoverError
 
+MAX_WEIGHT = 100  # keeps the solver's integer costs far from overflow
 _TIER_CODE = {tier: code for code, tier in enumerate(TIERS)}
 _LEVEL_CODE = {level: code for code, level in enumerate(LEVELS)}
 # FIT[tier code, level code]
@@ -91,8 +91,8 @@ def mixed_weights(options: AllocationOptions) -> dict[str, float]:
                             f"valid: {', '.join(MIXED_WEIGHT_KEYS)}")
     weights = dict(DEFAULT_MIXED_WEIGHTS)
     for key, value in given.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-            raise HandoverError(f"mixed_weights.{key}: {value!r} is not a number >= 0")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_WEIGHT:
+            raise HandoverError(f"mixed_weights.{key}: {value!r} is not a number from 0 to {MAX_WEIGHT}")
         weights[key] = float(value)
     if weights["value"] == weights["region"] == weights["industry"] == 0:
         raise HandoverError("mixed_weights: value, region and industry are all 0; nothing to match on")

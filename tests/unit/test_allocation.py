@@ -305,7 +305,8 @@ def test_compare_reports_ratio_to_the_optimum_for_each_strategy():
         ([cust("c")], [cand("r", free=11)], "optimal", AllocationOptions(), "rep r: free 11 is outside 0..capacity 10"),
         ([cust("c")], [cand("r")], "optimal", AllocationOptions(max_share=1.5), "max_share 1.5 must be a number in (0, 1]"),
         ([cust("c")], [cand("r")], "mixed", AllocationOptions(mixed_weights={"speed": 1}), "mixed_weights: unknown weight speed"),
-        ([cust("c")], [cand("r")], "mixed", AllocationOptions(mixed_weights={"region": -1}), "mixed_weights.region: -1 is not a number >= 0"),
+        ([cust("c")], [cand("r")], "mixed", AllocationOptions(mixed_weights={"region": -1}), "mixed_weights.region: -1 is not a number from 0 to 100"),
+        ([cust("c")], [cand("r")], "mixed", AllocationOptions(mixed_weights={"value": float("inf")}), "mixed_weights.value: inf is not"),
     ],
 )
 def test_bad_input_is_a_handover_error_naming_it(customers, candidates, strategy, options, message):
