@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Optional
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -13,6 +15,7 @@ from handover import pool as service
 from handover.cli.app import app, err, out, print_json
 from handover.db import session_scope
 from handover.errors import HandoverError
+from handover.settings import get_settings
 
 Json = Annotated[bool, typer.Option("--json", help="print one JSON document on stdout")]
 By = Annotated[str, typer.Option("--by", help="the employee id of the person acting")]
@@ -23,10 +26,18 @@ app.add_typer(pool_app, name="pool")
 app.add_typer(conflicts_app, name="conflicts")
 
 
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
 def _table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> None:
     table = Table(*columns, title=title)
     for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+        table.add_row(*(_cell(row.get(c)) for c in columns))
     out.print(table)
 
 
@@ -80,7 +91,7 @@ def release(customer_id: Annotated[str, typer.Argument(help="the customer to giv
     with session_scope() as session:
         entry = service.release(session, customer_id=customer_id, by=by, reason=reason, now=clock.now())
         previous = entry.previous_owner_id
-    out.print(f"customer {customer_id} released by {by} from {previous} into the public pool")
+    out.print(f"customer {customer_id} (owner {previous}) released into the public pool by {by}")
 
 
 @pool_app.command("applications")
