@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from handover.importing.fields import KINDS, Context, Kind
+from handover.importing.fields import Field as FieldSpec
 from handover.importing.presets import Preset
 from handover.importing.problems import Problem
 from handover.importing.reading import Table
@@ -93,9 +94,10 @@ def parse_table(table: Table, kind_name: str, preset: Preset, zone: ZoneInfo,
     context = Context(zone, preset.date_order)
     _read_defaults(kind, preset, context, parsed)
     words = {name: {key(w): c for w, c in table_.items()} for name, table_ in preset.values.items()}
+    specs = [(kind.field(name), index) for name, index in positions.items()]
     first_row: dict[str, int] = {}
     for done, source in enumerate(table.rows, start=1):
-        record, ok = _record(source.number, source.cells, kind, positions, words, context, parsed)
+        record, ok = _record(source.number, source.cells, specs, words, context, parsed)
         if progress is not None and done % 5000 == 0:
             progress(done, len(table.rows))
         ident = record.values.get(kind.id_field)
@@ -114,13 +116,13 @@ def parse_table(table: Table, kind_name: str, preset: Preset, zone: ZoneInfo,
     return parsed
 
 
-def _record(row: int, cells: list[str], kind: Kind, positions: dict[str, int],
+def _record(row: int, cells: list[str], specs: list[tuple[FieldSpec, int]],
             words: dict[str, dict[str, str]], context: Context, parsed: Parsed) -> tuple[Record, bool]:
     """The row's values, and whether every cell was good."""
     values: dict[str, Any] = {}
     ok = True
-    for name, index in positions.items():
-        spec = kind.field(name)
+    for spec, index in specs:
+        name = spec.name
         text = cells[index].strip()
         if not text:
             if spec.required:
@@ -128,7 +130,8 @@ def _record(row: int, cells: list[str], kind: Kind, positions: dict[str, int],
                 ok = False
             values[name] = parsed.defaults.get(name)
             continue
-        text = words.get(name, {}).get(key(text), text)
+        if name in words:
+            text = words[name].get(key(text), text)
         try:
             values[name] = spec.read(text, context)
         except BadValue as exc:

@@ -18,7 +18,7 @@ from sqlmodel import Session, SQLModel
 from handover import clock
 from handover.db import session_scope
 from handover.importing import parse_file
-from handover.importing.changes import Changes, OwnerConflict, plan
+from handover.importing.changes import Changes, OwnerConflict, attribute, plan
 from handover.importing.parsing import Parsed
 from handover.importing.problems import ImportRefused
 from handover.importing.references import Person, directory_for, resolve
@@ -67,7 +67,7 @@ def import_file(path: Path | str, kind: str, mapping: str | None = None,
         if parsed.problems:
             raise ImportRefused(parsed.file, parsed.problems)
         model = MODELS[kind]
-        changes = plan(parsed, _stored(session, model), blanks(model), clock.now())
+        changes = plan(parsed, _stored(session, model, parsed), blanks(model), clock.now())
         _write(session, model, changes, progress)
         _record_conflicts(session, changes.conflicts)
         report = ImportReport(parsed.file, kind, len(parsed.records), len(changes.creates), len(changes.updates),
@@ -90,15 +90,21 @@ def blanks(model: type[SQLModel]) -> dict[str, Any]:
             if not info.is_required()}
 
 
-def _stored(session: Session, model: type[SQLModel]) -> dict[str, dict[str, Any]]:
+def _stored(session: Session, model: type[SQLModel], parsed: Parsed) -> dict[str, dict[str, Any]]:
+    """External id -> stored attributes, only the columns the file has (one query)."""
     table = model.__table__
-    return {row["id"]: dict(row) for row in session.execute(select(table)).mappings()}
+    names = {"id"} | {attribute(parsed, name) for name in parsed.columns}
+    if model is Customer:
+        names.add("owner_id")
+    query = select(*(table.c[name] for name in sorted(names)))
+    return {row["id"]: dict(row) for row in session.execute(query).mappings()}
 
 
 def _write(session: Session, model: type[SQLModel], changes: Changes, progress: Progress | None) -> None:
     creates = _managers_first(changes.creates) if model is Employee else changes.creates
     total, done = len(creates) + len(changes.updates), 0
-    for rows, statement in ((creates, insert(model)), (changes.updates, update(model))):
+    # Core INSERT (one executemany per batch); ORM bulk UPDATE by primary key groups rows by changed columns.
+    for rows, statement in ((creates, insert(model.__table__)), (changes.updates, update(model))):
         for start in range(0, len(rows), BATCH):
             batch = rows[start:start + BATCH]
             session.execute(statement, batch)
