@@ -33,6 +33,9 @@ FOLLOW_UP_DAYS = 30  # planned follow-ups fall within the coming month
 TOUCH_KINDS = ("call", "call", "email", "visit", "meeting")
 PLANNED_KINDS = ("call", "visit", "meeting")
 YEAR = 365
+DEAL_SUFFIX = {"zh-CN": "项目", "en": ""}
+DEAL_NAMES = {locale: tuple(product + DEAL_SUFFIX[locale] for product in products)
+              for locale, products in PRODUCTS.items()}
 
 
 @dataclass
@@ -49,6 +52,7 @@ class _Generator:
         self.moments = moments
         self.width = max(7, len(str(customers * 8)))
         self.out = Activity()
+        self._titles: dict[tuple[str, int], str] = {}
 
     def _id(self, prefix: str, rows: list) -> str:
         return "%s%0*d" % (prefix, self.width, len(rows) + 1)
@@ -69,7 +73,7 @@ class _Generator:
         if row["owner_id"] and (forced or random() < open_odds):
             stages = OPEN_STAGES[locale][:2] if status == "new" else OPEN_STAGES[locale]
             amount = Decimal(max(1, int(expected * (0.4 + 0.7 * random()) / 1000)) * 1000)
-            close = self.today + timedelta(days=between(random, 10, 180))
+            close = self.moments.date(-between(random, 10, 180))
             self._deal(row, actor, pick(random, stages), amount, "open", close)
         if row["contribution"] > 0:
             wins = 2 if status == "active" and random() < 0.3 else 1
@@ -77,7 +81,7 @@ class _Generator:
                 self._won(row, age, actor, wins, forced and n == 0)
         if random() < LOST_DEAL_ODDS[status]:
             amount = Decimal(max(1, int(expected * (0.3 + 0.7 * random()) / 1000)) * 1000)
-            closed = self.today - timedelta(days=between(random, 1, age.created - 1))
+            closed = self.moments.date(between(random, 1, age.created - 1))
             self._deal(row, actor, CLOSED_STAGES[locale]["lost"], amount, "lost", closed)
 
     def _won(self, row: dict, age: Ages, actor: str, wins: int, forced: bool) -> None:
@@ -86,7 +90,7 @@ class _Generator:
         share = float(row["contribution"]) * (0.3 + 0.5 * random()) / wins
         amount = Decimal(max(1, int(share / 100)) * 100)
         days_ago = between(random, 1, age.created - 1)
-        closed = self.today - timedelta(days=days_ago)
+        closed = self.moments.date(days_ago)
         deal = self._deal(row, actor, CLOSED_STAGES[row["locale"]]["won"], amount, "won", closed)
         if forced or random() < CONTRACT_ODDS:
             years = days_ago // YEAR + 1 if forced else pick(random, CONTRACT_YEARS)
@@ -94,10 +98,9 @@ class _Generator:
 
     def _deal(self, row: dict, actor: str, stage: str, amount: Decimal, status: str, close: date) -> dict:
         deals = self.out.deals
-        product = pick(self.random, PRODUCTS[row["locale"]])
         deal = {
             "deal_id": self._id("D", deals), "customer_id": row["customer_id"], "owner_id": actor,
-            "name": f"{product}项目" if row["locale"] == "zh-CN" else product, "stage": stage,
+            "name": pick(self.random, DEAL_NAMES[row["locale"]]), "stage": stage,
             "amount": amount, "status": status, "expected_close": close,
         }
         deals.append(deal)
@@ -107,13 +110,20 @@ class _Generator:
         contracts = self.out.contracts
         starts = deal["expected_close"]
         ends = starts + timedelta(days=YEAR * years - 1)
-        product = deal["name"].removesuffix("项目")
         contracts.append({
             "contract_id": self._id("K", contracts), "customer_id": row["customer_id"], "owner_id": actor,
-            "title": CONTRACT_TITLES[row["locale"]].format(year=starts.year, product=product),
+            "title": self._title(row["locale"], deal["name"], starts.year),
             "amount": deal["amount"], "starts_on": starts, "ends_on": ends,
             "status": "active" if ends >= self.today else "expired",
         })
+
+    def _title(self, locale: str, deal_name: str, year: int) -> str:
+        """The contract's title after the deal's product and the year it starts (memoised)."""
+        title = self._titles.get((deal_name, year))
+        if title is None:
+            product = deal_name.removesuffix(DEAL_SUFFIX[locale])
+            title = self._titles[deal_name, year] = CONTRACT_TITLES[locale].format(year=year, product=product)
+        return title
 
     def _touches(self, row: dict, age: Ages, actor: str) -> None:
         """Past year's calls, visits, e-mails, meetings and orders ending at the row's last dates."""

@@ -51,7 +51,7 @@ OLDEST_DAYS = 1095  # customers were created within the past three years
 NEW_DAYS = 90  # handover.domain.classify's default: no order yet and created within this many days
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: built 200,000 times for a benchmark company, frozen costs twice
 class Ages:
     """Days before `today` of a customer's creation, last contact and last order (None: never)."""
 
