@@ -76,18 +76,15 @@ class _Names:
         return address
 
 
-def split(total: int, shares: list[float]) -> list[int]:
-    """total split by shares (largest remainder), every part at least 1."""
-    raw = [total * s for s in shares]
-    parts = [max(1, math.floor(r)) for r in raw]
+def split(total: int, shares: list[float], minimum: int = 0) -> list[int]:
+    """total split by shares (largest remainder), every part at least minimum."""
+    raw = [total * share for share in shares]
+    parts = [max(minimum, math.floor(r)) for r in raw]
     by_remainder = sorted(range(len(shares)), key=lambda i: raw[i] - math.floor(raw[i]), reverse=True)
-    i = 0
-    while sum(parts) < total:
-        parts[by_remainder[i % len(parts)]] += 1
-        i += 1
-    while sum(parts) > total:
-        largest = max(range(len(parts)), key=parts.__getitem__)
-        parts[largest] -= 1
+    for k in range(total - sum(parts)):
+        parts[by_remainder[k % len(parts)]] += 1
+    for _ in range(sum(parts) - total):  # only when minimum lifted small parts
+        parts[max(range(len(parts)), key=parts.__getitem__)] -= 1
     return parts
 
 
@@ -141,7 +138,7 @@ def build_staff(rng: random.Random, reps: int) -> Staff:
     """Managers, reps, HR and admin; reps spread over the divisions and their groups."""
     names = _Names(rng)
     levels = _levels(rng, reps)
-    per_division = split(reps, [share for _n, _r, share, _l in DIVISIONS])
+    per_division = split(reps, [share for _n, _r, share, _l in DIVISIONS], minimum=1)
     groups_per_division = [math.ceil(n / REPS_PER_GROUP) for n in per_division]
     manager_width = max(2, len(str(sum(groups_per_division))))
     rep_width = max(3, len(str(reps)))
@@ -150,7 +147,7 @@ def build_staff(rng: random.Random, reps: int) -> Staff:
     profiles: list[Rep] = []
     for division, (division_name, regions, _share, locale) in enumerate(DIVISIONS):
         groups = groups_per_division[division]
-        sizes = split(per_division[division], [1 / groups] * groups)
+        sizes = split(per_division[division], [1 / groups] * groups, minimum=1)
         for number, size in enumerate(sizes, start=1):
             team = _group_name(division_name, number, groups)
             manager_id = f"M{len(managers) + 1:0{manager_width}d}"
