@@ -69,9 +69,13 @@ def test_sample_exports_import_unchanged(db):
 
 
 def test_same_file_twice_changes_nothing(stored):
+    import_file(FIXTURES / "accounts_salesforce.csv", "customers", "salesforce")
+    import_file(FIXTURES / "companies_hubspot.csv", "customers", "hubspot")
     before = snapshot()
     for path, kind, mapping in ((FIXTURES / "employees.csv", "employees", None),
-                                (FIXTURES / "customers_zh_gbk.csv", "customers", "zh")):
+                                (FIXTURES / "customers_zh_gbk.csv", "customers", "zh"),
+                                (FIXTURES / "accounts_salesforce.csv", "customers", "salesforce"),
+                                (FIXTURES / "companies_hubspot.csv", "customers", "hubspot")):
         report = import_file(path, kind, mapping)
         assert (report.created, report.updated, report.unchanged, report.conflicts) == (0, 0, report.rows, [])
     assert snapshot() == before
@@ -79,11 +83,12 @@ def test_same_file_twice_changes_nothing(stored):
 
 def test_changed_rows_are_updated_only_in_the_columns_the_file_has(stored, tmp_path):
     path = tmp_path / "update.csv"
-    path.write_text("customer_id,name,region\nC00001,改名公司,华东\nC00002,深圳鑫科技有限公司1,西南\n"
-                    "N1,全新客户,华南\n", encoding="utf-8")
+    path.write_text("customer_id,name,region\nC00001,改名公司,华东\nC00002,深圳鑫科技有限公司1,华南\n"
+                    "C00003,深圳恒贸易有限公司2,华东\nN1,全新客户,华南\n", encoding="utf-8")
     report = import_file(path, "customers")
-    assert (report.created, report.updated, report.unchanged) == (1, 1, 1)
+    assert (report.created, report.updated, report.unchanged) == (1, 2, 1)
     with session_scope() as session:
+        assert session.get(Customer, "C00002").region == "华南"
         changed = session.get(Customer, "C00001")
         assert (changed.name, changed.region, changed.owner_id) == ("改名公司", "华东", "E007")
         assert changed.expected_amount == Decimal("120000")  # no column in the file: kept
