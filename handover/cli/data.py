@@ -75,7 +75,8 @@ def import_(
 def _table(title: str, records: list[dict[str, Any]], columns: list[str]) -> Table:
     table = Table(title=title)
     for column in columns:
-        table.add_column(column, justify="right" if column in ("expected_amount", "contribution", "capacity") else "left")
+        numeric = column in ("expected_amount", "contribution", "capacity")
+        table.add_column(column, justify="right" if numeric else "left")
     for record in records:
         table.add_row(*(Text(_cell(record[column])) for column in columns))  # names are not markup
     return table

@@ -47,7 +47,8 @@ class Parsed:
 Progress = Callable[[int, int], None]
 
 
-def _columns(table: Table, kind: Kind, preset: Preset, parsed_problems: list[Problem]) -> tuple[dict[str, int], list[str]]:
+def _columns(table: Table, kind: Kind, preset: Preset,
+             parsed_problems: list[Problem]) -> tuple[dict[str, int], list[str]]:
     """Canonical field -> column index; unknown headers are ignored (and listed), clashes are problems."""
     mapping = preset.header_map(kind.name)
     positions: dict[str, int] = {}
