@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from rich.markup import escape
+
 from handover.cli.app import app, err
 from handover.errors import HandoverError
 
@@ -22,5 +24,5 @@ def main() -> None:
     try:
         app()
     except HandoverError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)  # messages quote user data
         sys.exit(2)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from handover.cli import app
@@ -77,3 +78,17 @@ def test_unknown_preset_and_missing_file(db):
     assert "not a preset (canonical, salesforce, hubspot, zh)" in str(result.exception)
     result = runner.invoke(app, ["import", "customers", "/nonexistent/file.csv"])
     assert "/nonexistent/file.csv:0:-: cannot read the file" in str(result.exception)
+
+
+def test_problem_lines_quoting_markup_like_cells_print_verbatim(db, tmp_path, monkeypatch, capsys):
+    from handover.cli import main
+
+    path = tmp_path / "markup.csv"
+    path.write_text("customer_id,name,expected_amount\nQ1,x,[/x]\nQ2,[bold]y,[red]1\n", encoding="utf-8")
+    monkeypatch.setattr(sys, "argv", ["handover", "import", "customers", str(path)])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[1:] == [f"{path}:2:expected_amount: '[/x]' is not an amount (e.g. 1,200,000 or 120万)",
+                         f"{path}:3:expected_amount: '[red]1' is not an amount (e.g. 1,200,000 or 120万)"]
