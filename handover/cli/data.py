@@ -61,7 +61,7 @@ def import_(
     """Import a CRM export; all rows or none. Every problem is listed as FILE:ROW:COLUMN: what is wrong."""
     with _progress_bar() as progress:
         report = import_file(file, kind.value, mapping, progress)
-    err.print(report.summary(), highlight=False, soft_wrap=True)
+    err.print(report.summary(), highlight=False, soft_wrap=True, markup=False)
     for conflict in report.conflicts:
         err.print(f"{report.file}:{conflict.row}: customer {conflict.customer_id}: stored owner "
                   f"{conflict.stored_owner_id or '(pool)'} kept, file says {conflict.file_owner_id or '(pool)'}",
