@@ -163,3 +163,24 @@ def remind_surveys() -> int:
                              "link": survey_link(reminded[1])})
             sent += 1
     return sent
+
+
+def follow_up_due(session: Session, now: datetime) -> list[str]:
+    """Which follow-up work is due now (cheap checks; lets a simulation skip quiet days)."""
+    from sqlalchemy import exists
+
+    rules, today = get_settings().revisit, now.date()
+    open_revisit = Revisit.done_at.is_(None)
+    checks = {
+        "revisit_reminders": select(Revisit.id).where(open_revisit, Revisit.reminded_at.is_(None),
+                                                      Revisit.due_on <= today + timedelta(days=rules.remind_days_before)),
+        "escalations": select(Revisit.id).where(open_revisit, (
+            (Revisit.escalated_at.is_(None) & (Revisit.due_on < today - timedelta(days=rules.escalate_after_days)))
+            | (Revisit.escalated_again_at.is_(None)
+               & (Revisit.escalated_at <= now - timedelta(days=rules.escalate_again_after_days))))),
+        "survey_invitations": select(Revisit.id).where(
+            Revisit.number == 1, Revisit.due_on <= today - timedelta(days=rules.window_days),
+            ~exists().where(Survey.case_id == Revisit.case_id, Survey.customer_id == Revisit.customer_id)),
+    }
+    due = [name for name, query in checks.items() if session.exec(query.limit(1)).first() is not None]
+    return due + (["survey_reminders"] if due_reminders(session, now) else [])

@@ -70,7 +70,7 @@ def run_demo(console: Console, err: Console, reps: int = 28, customers: int = 24
 
 
 def _import(files: dict[str, Path], err: Console) -> None:
-    from handover.importing import import_file
+    from handover.importing.upsert import import_file
 
     for kind in IMPORT_ORDER:
         report = import_file(files[kind], kind)
@@ -119,8 +119,10 @@ def _simulate(console: Console, case_id: int, max_days: int, folder: Path) -> in
     while day < max_days and cases.case_status(case_id)["status"] == "open":
         day += 1
         clock.set_now(at_nine(START + timedelta(days=day)))
+        if not _worth_a_tick(case_id):
+            continue
         summary = cases.tick()
-        people = world.day() if clock.today().weekday() < 5 else {}
+        people = world.day()
         follow = summary["follow_up"]
         events = {k: v for k, v in {**follow, **people}.items() if v and k != "pool"}
         stage = cases.case_status(case_id)["stage"]
@@ -128,6 +130,27 @@ def _simulate(console: Console, case_id: int, max_days: int, folder: Path) -> in
             console.print(f"{clock.today()} · stage {stage:<8} · {events}")
     _epilogue(console, case_id, folder)
     return 0 if cases.case_status(case_id)["status"] == "closed" else 1
+
+
+def _worth_a_tick(case_id: int) -> bool:
+    """The demo skips quiet days to stay short: weekends, and working days with nothing due.
+
+    Mondays always tick (the pool's reclaim rules are checked at least weekly).
+    """
+    from tasks.revisit import follow_up_due
+
+    today = clock.today()
+    if today.weekday() >= 5:
+        return False
+    with session_scope() as session:
+        return (today.weekday() == 0 or bool(cases.due_cases(clock.now())) or bool(follow_up_due(session, clock.now()))
+                or _revisits_due_today(session, today))
+
+
+def _revisits_due_today(session, today) -> bool:
+    from models import Revisit
+
+    return session.exec(select(Revisit.id).where(Revisit.done_at.is_(None), Revisit.due_on <= today)).first() is not None
 
 
 def _epilogue(console: Console, case_id: int, folder: Path) -> None:
@@ -144,10 +167,27 @@ def _epilogue(console: Console, case_id: int, folder: Path) -> None:
         mail.add_row(kind, str(count))
     console.print(mail)
     _show_report(console, case_id)
+    _show_pool(console)
     console.print(f"\nWhere to look:\n  outbox (.eml files): {folder / 'outbox'}\n"
                   f"  database: {get_settings().resolved_database_url}\n"
                   f"  report: HANDOVER_HOME={folder} .venv/bin/handover report {case_id} --format html --output report.html\n"
                   f"  Prefect UI: .venv/bin/prefect server start  (then run the demo again with PREFECT_API_URL set)")
+
+
+def _show_pool(console: Console) -> None:
+    """The public pool after the weeks of the case: reclaims by the standing rule, and one claim."""
+    from handover.pool import claim, list_pool
+
+    with session_scope() as session:
+        pool = list_pool(session)
+        reps = session.exec(select(Employee).where(Employee.role == Role.rep, Employee.status == "active")
+                            .order_by(Employee.id)).all()
+    console.print(f"public pool: {len(pool)} customers (reclaimed after no follow-up, or pooled by a plan)")
+    if not pool:
+        return
+    with session_scope() as session:
+        result = claim(session, customer_id=pool[0]["id"], rep_id=reps[-1].id, now=clock.now())
+    console.print(f"{reps[-1].name} ({reps[-1].id}) claims {pool[0]['id']} from the pool: {result.message}")
 
 
 def _show_report(console: Console, case_id: int) -> None:

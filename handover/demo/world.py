@@ -10,12 +10,13 @@ from __future__ import annotations
 import random
 import re
 from datetime import timedelta
+from email import message_from_string, policy
 
 from sqlmodel import select
 
 from handover import cases, clock
 from handover.db import session_scope
-from models import Interaction, OutboxMessage, Revisit, Survey
+from models import Customer, Interaction, OutboxMessage, Revisit, Survey
 
 LINK = re.compile(r"https?://[^\s\"<>]+/survey/([A-Za-z0-9_\-]+)")
 OUTCOMES = (("ok", 0.86), ("concern", 0.08), ("complaint", 0.03), ("lost", 0.03))
@@ -28,14 +29,30 @@ class World:
 
     def day(self) -> dict[str, int]:
         """One working day of the people around the procedure."""
-        return {"revisits": self._call_back(), "surveys": self._answer_surveys(), "orders": self._order()}
+        routine = self._routine_follow_ups() if clock.today().weekday() == 0 else 0
+        return {"revisits": self._call_back(), "surveys": self._answer_surveys(), "orders": self._order(),
+                "routine_follow_ups": routine}
+
+    def _routine_follow_ups(self) -> int:
+        """Every Monday the other reps call some of their customers (the rest risk the pool's reclaim)."""
+        now, count = clock.now(), 0
+        with session_scope() as session:
+            owned = session.exec(select(Customer.id, Customer.owner_id).where(Customer.owner_id.is_not(None))).all()
+            for customer_id, owner_id in owned:
+                if self.rng.random() < 0.4:
+                    session.add(Interaction(id=f"DEMO-CALL-{customer_id}-{now:%Y%m%d}", customer_id=customer_id,
+                                            employee_id=owner_id, at=now - timedelta(hours=1), kind="call",
+                                            summary="demo: routine follow-up"))
+                    count += 1
+        return count
 
     def _call_back(self) -> int:
         """Successors record revisits: most on the due day, some late, a few forgotten (escalated)."""
         today, done = clock.today(), 0
         with session_scope() as session:
-            due = session.exec(select(Revisit).where(Revisit.done_at.is_(None), Revisit.due_on <= today)
-                               .order_by(Revisit.id)).all()
+            due = session.exec(select(Revisit).join(Customer, Customer.id == Revisit.customer_id).where(
+                Revisit.done_at.is_(None), Revisit.due_on <= today, Customer.owner_id == Revisit.successor_id)
+                .order_by(Revisit.id)).all()
         for revisit in due:
             late = (today - revisit.due_on).days
             if self._forgets(revisit, late):
@@ -65,7 +82,7 @@ class World:
             if message.id in self.answered or message.customer_id in answered or self.rng.random() > 0.35:
                 continue
             self.answered.add(message.id)
-            token = LINK.search(message.mime.replace("=\n", "")).group(1)
+            token = LINK.search(_plain_text(message.mime)).group(1)
             csat = self.rng.choices([5, 4, 3, 2, 1], [45, 35, 12, 5, 3])[0]
             nps = min(10, max(0, csat * 2 + self.rng.randint(-1, 1)))
             reply = client.post(f"/survey/{token}", data={"csat": csat, "nps": nps, "comment": "交接顺利" if csat > 3 else "新经理还不熟悉我们的业务"})
@@ -78,9 +95,14 @@ class World:
         with session_scope() as session:
             owners = session.exec(select(Revisit.customer_id, Revisit.successor_id).where(Revisit.number == 1)).all()
             for customer_id, successor_id in owners:
-                if self.rng.random() < 0.012:
+                if self.rng.random() < 0.035:
                     session.add(Interaction(id=f"DEMO-ORD-{customer_id}-{now:%Y%m%d}", customer_id=customer_id,
                                             employee_id=successor_id, at=now - timedelta(hours=2), kind="order",
                                             summary="demo: repeat order"))
                     placed += 1
         return placed
+
+
+def _plain_text(mime: str) -> str:
+    """The text part of a stored message, decoded (links in it are what the customer clicks)."""
+    return message_from_string(mime, policy=policy.default).get_body(("plain",)).get_content()
