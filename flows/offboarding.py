@@ -7,6 +7,8 @@ tick``, ``handover approve``) continues where it stopped; every stage is idempot
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import flow
 
 from flows.approval import approval_from_ui
@@ -45,3 +47,12 @@ def offboarding(case_id: int, employee_id: str) -> str:
     publish_evaluation(case_id)
     progress.update()
     return "closed"
+
+
+@flow(name="start-offboarding", log_prints=False)
+def start_offboarding(employee_id: str, last_day: date, by: str, strategy: str = "optimal") -> dict:
+    """HR's entry point in the Prefect UI: open the case (or find the open one) and run it."""
+    from handover.cases import open_case
+
+    case_id, _ = open_case(employee_id, last_day, strategy, by)
+    return {"case_id": case_id, "stage": offboarding(case_id=case_id, employee_id=employee_id)}

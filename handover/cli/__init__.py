@@ -15,6 +15,7 @@ from handover.cli import data as _data  # noqa: E402,F401
 from handover.cli import pool as _pool  # noqa: E402,F401
 from handover.cli import cases as _cases  # noqa: E402,F401
 from handover.cli import demo as _demo  # noqa: E402,F401
+from handover.cli import serve as _serve  # noqa: E402,F401
 from handover.cli import web as _web  # noqa: E402,F401
 from handover.cli import followup as _followup  # noqa: E402,F401
 from handover.cli import mail as _mail  # noqa: E402,F401
