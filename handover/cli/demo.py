@@ -16,9 +16,6 @@ def demo(
     days: Annotated[int, typer.Option(help="most simulated days to run")] = 140,
 ) -> None:
     """Build a sample company, offboard one rep and run the case to its evaluation on a simulated clock."""
-    import os
-
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # the demo prints its own story; runs stay in the UI
     from handover.demo.run import run_demo
 
     raise typer.Exit(run_demo(out, err, reps=reps, customers=customers, max_days=days))
