@@ -7,6 +7,7 @@ day at a time.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from datetime import date, datetime, time, timedelta
@@ -46,6 +47,7 @@ def at_nine(day: date) -> datetime:
 
 
 def run_demo(console: Console, err: Console, reps: int = 28, customers: int = 2400, max_days: int = 140) -> int:
+    logging.getLogger("prefect").setLevel(logging.WARNING)  # the demo tells its own story; runs are in the UI
     folder = prepare_home(Path(get_settings().home))
     clock.set_now(at_nine(START))
     upgrade_schema()
