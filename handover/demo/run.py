@@ -76,7 +76,7 @@ def _import(files: dict[str, Path], err: Console) -> None:
 
     for kind in IMPORT_ORDER:
         report = import_file(files[kind], kind)
-        err.print(f"imported {files[kind].name}: {report}")
+        err.print(f"imported {files[kind].name}: {report.summary()}")
 
 
 def _show_inventory(console: Console, departing: str) -> None:
@@ -168,7 +168,10 @@ def _epilogue(console: Console, case_id: int, folder: Path) -> None:
     for kind, count in sorted(kinds):
         mail.add_row(kind, str(count))
     console.print(mail)
-    _show_report(console, case_id)
+    if status["status"] == "closed":
+        _show_report(console, case_id)
+    else:
+        console.print(f"case {case_id} is still at stage {status['stage']}: run with more --days to reach the evaluation")
     _show_pool(console)
     console.print(f"\nWhere to look:\n  outbox (.eml files): {folder / 'outbox'}\n"
                   f"  database: {get_settings().resolved_database_url}\n"
