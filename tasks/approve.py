@@ -27,9 +27,8 @@ def request_approval(case_id: int) -> bool:
             return True
         departing = employee(session, case.employee_id)
         manager = manager_of(session, departing)
-        pooled = len(session.exec(select(Assignment.id).where(Assignment.plan_id == plan.id,
-                                                              Assignment.successor_id.is_(None))).all())
-        customers = plan.metrics.get("customers", 0)
+        successors = session.exec(select(Assignment.successor_id).where(Assignment.plan_id == plan.id)).all()
+        customers, pooled = len(successors), sum(1 for s in successors if s is None)
         enqueue(session, kind="task_plan_to_approve", key=f"{case_id}::plan_to_approve:v{plan.version}",
                 to=as_recipient(manager), case_id=case_id, context={
                     "case": {"id": case_id, "employee_name": departing.name, "last_day": case.last_day},

@@ -24,7 +24,7 @@ from handover.demo.company import build_company, write_csv
 from handover.demo.world import World
 from handover.schema import upgrade_schema
 from handover.settings import get_settings
-from models import Assignment, Employee, OutboxMessage, Role
+from models import Employee, OutboxMessage, Role
 
 START = date(2026, 11, 23)
 IMPORT_ORDER = ("employees", "customers", "deals", "contracts", "interactions")

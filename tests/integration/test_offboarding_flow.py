@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, timedelta
+from email import message_from_string, policy
 
 import pytest
 from sqlalchemy import func
@@ -42,6 +43,10 @@ def test_a_case_runs_from_start_to_closed(company):
     assert created and cases.run_case(case_id) == "approve"
     assert cases.open_case("R0", LAST_DAY, "optimal", "HR1") == (case_id, False)
     assert _kinds() == Counter({"task_plan_to_approve": 1}), "nobody outside hears anything before approval"
+    with session_scope() as session:
+        request = session.exec(select(OutboxMessage)).one()
+    text = message_from_string(request.mime, policy=policy.default).get_body(("plain",)).get_content()
+    assert "客户总数：8" in text and "已分配给接任者：8" in text and "转入公海池：0" in text
     plan = cases.plan_document(case_id)
     assert plan["status"] == "draft" and len(plan["assignments"]) == 8
     assert all(a["reasons"] for a in plan["assignments"])
