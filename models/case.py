@@ -37,6 +37,9 @@ class OffboardingCase(SQLModel, table=True):
     opened_at: datetime = moment()
     closed_at: datetime | None = moment()
     resume_at: datetime | None = moment(description="when the flow should next run; None while a person must act")
+    team_key: str | None = Field(
+        default=None, index=True, description="cases of reps leaving together share one key and one global plan"
+    )
 
 
 class CaseStage(SQLModel, table=True):
