@@ -139,11 +139,11 @@ def decide_plan(case_id: int, *, by: str, approve: bool, moves: dict[str, str] |
         case = stages.load_case(session, case_id, for_update=True)
         _check_decider(session, case, by)
         plan = latest_plan(session, case_id)
+        if plan is not None and plan.status != PlanStatus.draft:
+            raise HandoverError(f"case {case_id}: plan v{plan.version} was already {plan.status.value} "
+                                f"by {plan.decided_by} at {plan.decided_at:%Y-%m-%d %H:%M} (stage {case.stage!r})")
         if plan is None or case.stage not in ("approve",):
             raise HandoverError(f"case {case_id}: is at stage {case.stage!r}, there is no plan waiting for a decision")
-        if plan.status != PlanStatus.draft:
-            raise HandoverError(f"case {case_id}: plan v{plan.version} was already {plan.status.value} "
-                                f"by {plan.decided_by} at {plan.decided_at:%Y-%m-%d %H:%M}")
         if approve:
             _apply_moves(session, case, plan, moves or {}, by, now)
         elif moves:

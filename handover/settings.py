@@ -91,6 +91,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     smtp_url: str | None = None
     now: datetime | None = None
+    user: str = Field("", description="employee id of the person using the CLI when a command has no --by")
 
     company_name: str = "Handover Demo Co."
     sender: str = "handover@example.com"

@@ -9,11 +9,14 @@ import typer
 from rich.table import Table
 
 from handover import cases
+from handover.acting import actor_id, require
 from handover.cli.app import app, err, out, print_json
 from handover.errors import HandoverError
 from handover.settings import get_settings
+from handover.views import cases as case_views
 
 Json = Annotated[bool, typer.Option("--json", help="print one JSON document on stdout")]
+By = Annotated[str, typer.Option("--by", help="the employee id of the person acting (default: HANDOVER_USER)")]
 
 
 def _day(value: str, option: str) -> date:
@@ -27,7 +30,7 @@ def _day(value: str, option: str) -> date:
 def offboard(
     employee_id: Annotated[str, typer.Argument(help="the departing rep's employee id")],
     last_day: Annotated[str, typer.Option("--last-day", help="last working day, YYYY-MM-DD")],
-    by: Annotated[str, typer.Option("--by", help="the HR or admin employee starting the case")] = "",
+    by: Annotated[str, typer.Option("--by", help="HR or admin starting the case (default: HANDOVER_USER)")] = "",
     strategy: Annotated[Optional[str], typer.Option(help="allocation strategy")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="plan only, store nothing")] = False,
     compare: Annotated[Optional[str], typer.Option(help="with --dry-run: strategies side by side, comma-separated")] = None,
@@ -38,12 +41,10 @@ def offboard(
     chosen = strategy or get_settings().default_strategy
     if dry_run or compare:
         strategies = [s.strip() for s in compare.split(",")] if compare else [chosen]
-        previews = cases.preview_plans(employee_id, strategies)
+        previews = case_views.dry_run(by, employee_id, strategies, exported=json)
         print_json(previews if compare else previews[0]) if json else _show_previews(previews)
         return
-    if not by:
-        raise HandoverError("--by: say which HR or admin employee starts the case")
-    case_id, created = cases.open_case(employee_id, day, chosen, by)
+    case_id, created = cases.open_case(employee_id, day, chosen, actor_id(by))
     err.print(f"case {case_id} {'opened' if created else 'already open'} for {employee_id}")
     stage = cases.run_case(case_id)
     print_json({"case_id": case_id, "stage": stage}) if json else out.print(f"case {case_id}: stage {stage}")
@@ -70,9 +71,9 @@ def _show_assignments(assignments: list[dict]) -> None:
 
 
 @app.command()
-def plan(case_id: int, json: Json = False) -> None:
+def plan(case_id: int, by: By = "", json: Json = False) -> None:
     """The case's current plan: successor, tier, score and reasons per customer."""
-    document = cases.plan_document(case_id)
+    document = case_views.plan(by, case_id, exported=json)
     if json:
         print_json(document)
         return
@@ -83,7 +84,7 @@ def plan(case_id: int, json: Json = False) -> None:
 @app.command()
 def approve(
     case_id: int,
-    by: Annotated[str, typer.Option("--by", help="the departing rep's manager, or an admin")],
+    by: Annotated[str, typer.Option("--by", help="the departing rep's manager or an admin (default: HANDOVER_USER)")] = "",
     move: Annotated[Optional[list[str]], typer.Option("--move", help="CUSTOMER_ID=EMPLOYEE_ID, repeatable")] = None,
     reject: Annotated[bool, typer.Option("--reject", help="reject the plan (needs --reason)")] = False,
     reason: Annotated[str, typer.Option(help="why (required with --reject)")] = "",
@@ -91,7 +92,7 @@ def approve(
     json: Json = False,
 ) -> None:
     """Approve the plan (optionally moving customers first) or reject it; the case continues."""
-    status = cases.decide_plan(case_id, by=by, approve=not reject, moves=cases.parse_moves(move or []),
+    status = cases.decide_plan(case_id, by=actor_id(by), approve=not reject, moves=cases.parse_moves(move or []),
                                reason=reason, strategy=strategy)
     stage = cases.case_status(case_id)["stage"]
     print_json({"case_id": case_id, "plan": status, "stage": stage}) if json else out.print(
@@ -99,9 +100,9 @@ def approve(
 
 
 @app.command()
-def status(case_id: int, json: Json = False) -> None:
+def status(case_id: int, by: By = "", json: Json = False) -> None:
     """Where the case stands: each stage, each customer's owner."""
-    document = cases.case_status(case_id)
+    document = case_views.status(by, case_id, exported=json)
     if json:
         print_json(document)
         return
@@ -115,9 +116,9 @@ def status(case_id: int, json: Json = False) -> None:
 
 
 @app.command("cases")
-def list_cases(json: Json = False) -> None:
-    """All offboarding cases with their stage and counts."""
-    rows = cases.list_cases()
+def list_cases(by: By = "", json: Json = False) -> None:
+    """The offboarding cases you may see, with their stage and counts."""
+    rows = case_views.case_list(by)
     if json:
         print_json(rows)
         return
@@ -131,20 +132,22 @@ def list_cases(json: Json = False) -> None:
 @app.command()
 def revisit(
     case_id: int, customer_id: str,
-    by: Annotated[str, typer.Option("--by", help="the customer's owner or their manager")],
     outcome: Annotated[str, typer.Option(help="ok | concern | lost | complaint")],
     note: Annotated[str, typer.Option(help="what happened")] = "",
+    by: Annotated[str, typer.Option("--by", help="the owner or their manager (default: HANDOVER_USER)")] = "",
     json: Json = False,
 ) -> None:
     """Record a revisit of a handed-over customer."""
-    done = cases.record_revisit(case_id, customer_id, by=by, outcome=outcome, note=note)
+    done = cases.record_revisit(case_id, customer_id, by=actor_id(by), outcome=outcome, note=note)
     document = {"case_id": case_id, "customer_id": customer_id, "number": done.number, "outcome": done.outcome.value,
                 "due_on": done.due_on, "done_at": done.done_at}
     print_json(document) if json else out.print(f"revisit {done.number} of {customer_id} recorded: {done.outcome.value}")
 
 
 @app.command()
-def tick(json: Json = False) -> None:
-    """Do everything due now (HANDOVER_NOW when set): meetings, notices, revisits, surveys, reports, mail."""
+def tick(by: By = "", json: Json = False) -> None:
+    """Do everything due now (HANDOVER_NOW when set): meetings, notices, revisits, surveys, reports, mail.
+    An admin's command (the scheduler does the same as the system)."""
+    require(by, "run due work by hand", frozenset({"admin"}))
     summary = cases.tick()
     print_json(summary) if json else out.print(summary)

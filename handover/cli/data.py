@@ -12,9 +12,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from handover.acting import importer
 from handover.cli.app import app, err, out, print_json
-from handover.importing.listing import list_customers, list_employees
 from handover.importing.upsert import import_file
+from handover.views import cases as case_views
 
 LONG_IMPORT_ROWS = 5000  # below this an import is quick and shows no progress bar
 
@@ -57,10 +58,13 @@ def import_(
     mapping: Annotated[str | None, typer.Option(
         help="preset (canonical, salesforce, hubspot, zh) or a TOML mapping file; default canonical")] = None,
     json: Annotated[bool, typer.Option("--json", help="print the counts as one JSON object")] = False,
+    by: Annotated[str, typer.Option("--by", help="the admin importing (default: HANDOVER_USER)")] = "",
 ) -> None:
-    """Import a CRM export; all rows or none. Every problem is listed as FILE:ROW:COLUMN: what is wrong."""
+    """Import a CRM export; all rows or none. Every problem is listed as FILE:ROW:COLUMN: what is wrong.
+    An admin's command, except while no admin is stored (setting the company up)."""
+    actor_id = importer(by, kind.value)
     with _progress_bar() as progress:
-        report = import_file(file, kind.value, mapping, progress)
+        report = import_file(file, kind.value, mapping, progress, actor_id=actor_id)
     err.print(report.summary(), highlight=False, soft_wrap=True, markup=False)
     for conflict in report.conflicts:
         err.print(f"{report.file}:{conflict.row}: customer {conflict.customer_id}: stored owner "
@@ -96,9 +100,10 @@ def _cell(value: Any) -> str:
 def customers(
     owner: Annotated[str | None, typer.Option(help="only this owner's customers (employee id, email or name)")] = None,
     json: Annotated[bool, typer.Option("--json", help="one JSON array of customers on stdout")] = False,
+    by: Annotated[str, typer.Option("--by", help="who is looking (default: HANDOVER_USER)")] = "",
 ) -> None:
-    """List stored customers."""
-    records = list_customers(owner)
+    """List the stored customers you may see (a rep their own, a manager their team's); audited."""
+    records = case_views.customers(by, owner, exported=json)
     if json:
         print_json(records)
         return
@@ -110,9 +115,10 @@ def customers(
 @app.command()
 def employees(
     json: Annotated[bool, typer.Option("--json", help="one JSON array of employees on stdout")] = False,
+    by: Annotated[str, typer.Option("--by", help="who is looking (default: HANDOVER_USER)")] = "",
 ) -> None:
     """List stored employees."""
-    records = list_employees()
+    records = case_views.employees(by)
     if json:
         print_json(records)
         return

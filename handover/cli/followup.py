@@ -8,8 +8,8 @@ from typing import Optional
 import typer
 
 from handover.cli.app import app, err
-from handover.db import session_scope
 from handover.errors import HandoverError
+from handover.views import cases as case_views
 
 
 @app.command()
@@ -18,6 +18,7 @@ def report(
     all_cases: bool = typer.Option(False, "--all", help="compare every closed case and successor over time"),
     fmt: str = typer.Option("md", "--format", help="md, html (with charts) or json"),
     output: Optional[Path] = typer.Option(None, "--output", help="write to this file instead of stdout"),
+    by: str = typer.Option("", "--by", help="who reads it (default: HANDOVER_USER); audited as an export"),
 ) -> None:
     """Render a case's evaluation report, or compare all closed cases with --all."""
     from handover import report as reports
@@ -26,11 +27,7 @@ def report(
         raise HandoverError("report: give either a CASE_ID or --all")
     if fmt not in reports.FORMATS:
         raise HandoverError(f"--format {fmt!r}: expected one of {', '.join(reports.FORMATS)}")
-    with session_scope() as session:
-        if all_cases:
-            text = reports.render_comparison(reports.comparison_document(session), fmt)
-        else:
-            text = reports.render_case(reports.case_document(session, case_id), fmt)
+    text = case_views.report(by, None if all_cases else case_id, fmt)
     if output is None:
         typer.echo(text)
         return

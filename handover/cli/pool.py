@@ -12,13 +12,15 @@ from rich.table import Table
 
 from handover import clock
 from handover import pool as service
+from handover.acting import actor_id
 from handover.cli.app import app, err, out, print_json
 from handover.db import session_scope
 from handover.errors import HandoverError
 from handover.settings import get_settings
+from handover.views import pool as pool_views
 
 Json = Annotated[bool, typer.Option("--json", help="print one JSON document on stdout")]
-By = Annotated[str, typer.Option("--by", help="the employee id of the person acting")]
+By = Annotated[str, typer.Option("--by", help="the employee id of the person acting (default: HANDOVER_USER)")]
 
 pool_app = typer.Typer(invoke_without_command=True, help="The public pool (公海池): list, claim, release, apply.")
 conflicts_app = typer.Typer(invoke_without_command=True, help="Ownership conflicts waiting for a manager.")
@@ -45,12 +47,11 @@ def _table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> None:
 def pool(ctx: typer.Context,
          region: Annotated[Optional[str], typer.Option(help="only customers in this region")] = None,
          industry: Annotated[Optional[str], typer.Option(help="only customers in this industry")] = None,
-         json: Json = False) -> None:
-    """List the customers in the public pool (longest waiting first)."""
+         json: Json = False, by: By = "") -> None:
+    """List the customers in the public pool (longest waiting first); audited."""
     if ctx.invoked_subcommand is not None:
         return
-    with session_scope() as session:
-        rows = service.list_pool(session, region=region, industry=industry)
+    rows = pool_views.pool(by, region, industry, exported=json)
     if json:
         print_json(rows)
     else:
@@ -59,12 +60,12 @@ def pool(ctx: typer.Context,
 
 
 @pool_app.command("claim")
-def claim(customer_id: Annotated[str, typer.Argument(help="the customer to take from the pool")], by: By,
+def claim(customer_id: Annotated[str, typer.Argument(help="the customer to take from the pool")], by: By = "",
           apply: Annotated[bool, typer.Option("--apply", help="ask the manager instead of claiming directly")] = False,
           reason: Annotated[str, typer.Option(help="with --apply: why you want this customer")] = "",
           json: Json = False) -> None:
     """Claim a pool customer (first come, first served) or, with --apply, apply for it."""
-    now = clock.now()
+    now, by = clock.now(), actor_id(by)
     with session_scope() as session:
         if apply:
             application = service.apply(session, customer_id=customer_id, rep_id=by, now=now, reason=reason)
@@ -85,9 +86,10 @@ def claim(customer_id: Annotated[str, typer.Argument(help="the customer to take 
 
 
 @pool_app.command("release")
-def release(customer_id: Annotated[str, typer.Argument(help="the customer to give up")], by: By,
+def release(customer_id: Annotated[str, typer.Argument(help="the customer to give up")], by: By = "",
             reason: Annotated[str, typer.Option(help="why the customer goes to the pool")] = "") -> None:
     """Give a customer up to the public pool."""
+    by = actor_id(by)
     with session_scope() as session:
         entry = service.release(session, customer_id=customer_id, by=by, reason=reason, now=clock.now())
         previous = entry.previous_owner_id
@@ -96,10 +98,9 @@ def release(customer_id: Annotated[str, typer.Argument(help="the customer to giv
 
 @pool_app.command("applications")
 def applications(status: Annotated[Optional[str], typer.Option(help="pending, approved or rejected")] = None,
-                 json: Json = False) -> None:
-    """List applications for pool customers."""
-    with session_scope() as session:
-        rows = service.list_applications(session, status=status)
+                 json: Json = False, by: By = "") -> None:
+    """List the applications for pool customers you may see (a rep their own, a manager their team's)."""
+    rows = pool_views.applications(by, status)
     if json:
         print_json(rows)
     else:
@@ -108,25 +109,25 @@ def applications(status: Annotated[Optional[str], typer.Option(help="pending, ap
 
 
 @pool_app.command("decide")
-def decide(application_id: Annotated[int, typer.Argument(help="the application")], by: By,
+def decide(application_id: Annotated[int, typer.Argument(help="the application")], by: By = "",
            approve: Annotated[Optional[bool], typer.Option("--approve/--reject", help="the decision")] = None,
            reason: Annotated[str, typer.Option(help="why")] = "") -> None:
     """Approve or reject an application for a pool customer (the applicant's manager or an admin)."""
     if approve is None:
         raise HandoverError("decide: give --approve or --reject")
     with session_scope() as session:
-        application = service.decide(session, application_id=application_id, by=by, approve=approve,
+        application = service.decide(session, application_id=application_id, by=actor_id(by), approve=approve,
                                      now=clock.now(), reason=reason)
         status, customer_id, employee_id = application.status.value, application.customer_id, application.employee_id
     out.print(f"application {application_id} {status}: customer {customer_id}, {employee_id}")
 
 
 @app.command()
-def suspend(rep_id: Annotated[str, typer.Argument(help="the rep who broke a company rule")], by: By,
+def suspend(rep_id: Annotated[str, typer.Argument(help="the rep who broke a company rule")], by: By = "",
             reason: Annotated[str, typer.Option(help="the violation")] = "", json: Json = False) -> None:
     """Suspend a rep from new customers: 7, 15, then 30 days by violation count (settings)."""
     with session_scope() as session:
-        s = service.suspend(session, employee_id=rep_id, by=by, reason=reason, now=clock.now())
+        s = service.suspend(session, employee_id=rep_id, by=actor_id(by), reason=reason, now=clock.now())
         document = {"id": s.id, "employee_id": s.employee_id, "violation_number": s.violation_number,
                     "starts_on": s.starts_on, "ends_on": s.ends_on, "decided_by": s.decided_by, "reason": s.reason}
     if json:
@@ -139,12 +140,11 @@ def suspend(rep_id: Annotated[str, typer.Argument(help="the rep who broke a comp
 @conflicts_app.callback()
 def conflicts(ctx: typer.Context,
               open_only: Annotated[bool, typer.Option("--open", help="only conflicts not yet resolved")] = False,
-              json: Json = False) -> None:
-    """List ownership conflicts."""
+              json: Json = False, by: By = "") -> None:
+    """List the ownership conflicts you are party to (hr and admins: all)."""
     if ctx.invoked_subcommand is not None:
         return
-    with session_scope() as session:
-        rows = service.list_conflicts(session, open_only=open_only)
+    rows = pool_views.conflicts(by, open_only)
     if json:
         print_json(rows)
     else:
@@ -153,15 +153,15 @@ def conflicts(ctx: typer.Context,
 
 
 @conflicts_app.command("resolve")
-def resolve(conflict_id: Annotated[int, typer.Argument(help="the conflict")], by: By,
+def resolve(conflict_id: Annotated[int, typer.Argument(help="the conflict")], by: By = "",
             keep: Annotated[Optional[bool], typer.Option("--keep/--give", help="keep the owner or give to the claimant")] = None,
             reason: Annotated[str, typer.Option(help="why")] = "") -> None:
     """Decide an ownership conflict (a manager of either rep, or an admin)."""
     if keep is None:
         raise HandoverError("resolve: give --keep or --give")
     with session_scope() as session:
-        conflict = service.resolve_conflict(session, conflict_id=conflict_id, by=by, keep=keep, now=clock.now(),
-                                            reason=reason)
+        conflict = service.resolve_conflict(session, conflict_id=conflict_id, by=actor_id(by), keep=keep,
+                                            now=clock.now(), reason=reason)
         owner = conflict.current_owner if keep else conflict.claimant
         customer_id = conflict.customer_id
     err.print(f"conflict {conflict_id} resolved")

@@ -6,7 +6,7 @@ from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from handover import clock
 from handover.db import session_scope
@@ -41,12 +41,15 @@ def find_employee(written: str) -> str:
         raise NotFound(str(exc)) from None
 
 
-def list_customers(owner: str | None = None) -> list[dict[str, Any]]:
-    """Every stored customer (or those of one owner, given by id, email or name), ordered by id."""
+def list_customers(owner: str | None = None, owners: frozenset[str] | None = None) -> list[dict[str, Any]]:
+    """Every stored customer (or those of one owner, given by id, email or name; or of ``owners`` only),
+    ordered by id."""
     zone = ZoneInfo(get_settings().timezone)
     query = select(Customer).order_by(Customer.id)
     if owner is not None:
         query = query.where(Customer.owner_id == find_employee(owner))
+    if owners is not None:
+        query = query.where(col(Customer.owner_id).in_(owners))
     with session_scope() as session:
         return [canonical(CUSTOMERS, row, zone) for row in session.exec(query)]
 

@@ -57,8 +57,9 @@ class ImportReport:
 
 
 def import_file(path: Path | str, kind: str, mapping: str | None = None,
-                progress: Progress | None = None) -> ImportReport:
-    """Import ``path`` as ``kind``; raises ``ImportRefused`` listing every problem (nothing is changed)."""
+                progress: Progress | None = None, actor_id: str | None = None) -> ImportReport:
+    """Import ``path`` as ``kind``; raises ``ImportRefused`` listing every problem (nothing is changed).
+    ``actor_id``: the admin importing, for the audit (None: the company being set up)."""
     zone = ZoneInfo(get_settings().timezone)
     parse_progress = (lambda done, total: progress("parse", done, total)) if progress else None
     parsed = parse_file(path, kind, mapping, zone, parse_progress)
@@ -73,7 +74,7 @@ def import_file(path: Path | str, kind: str, mapping: str | None = None,
         report = ImportReport(parsed.file, kind, len(parsed.records), len(changes.creates), len(changes.updates),
                               changes.unchanged, changes.conflicts, parsed.ignored)
         if changes.creates or changes.updates:
-            session.add(_audit(report))
+            session.add(_audit(report, actor_id))
     return report
 
 
@@ -141,9 +142,9 @@ def _managers_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return ordered
 
 
-def _audit(report: ImportReport) -> AuditEntry:
+def _audit(report: ImportReport, actor_id: str | None) -> AuditEntry:
     """One entry per import that changed something: counts only, never customer data."""
-    return AuditEntry(at=clock.now(), actor_id=None, action=f"import.{report.kind}", subject_type="file",
+    return AuditEntry(at=clock.now(), actor_id=actor_id, action=f"import.{report.kind}", subject_type="file",
                       subject_id=Path(report.file).name,
                       after={"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
                              "owner_conflicts": len(report.conflicts)})

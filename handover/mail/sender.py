@@ -178,14 +178,15 @@ def deliver_pending(*, limit: int | None = None, transport: Transport | None = N
 
 
 def resend(message_id: int, *, by: str, reason: str = "") -> OutboxMessage:
-    """A person who checked an in-doubt (or failed) message queues it again; audited.
+    """An admin who checked an in-doubt (or failed) message queues it again; audited.
 
     The resent message keeps its Message-ID, so a receiving system that did get the first copy can
     recognise the second as a duplicate.
     """
+    from handover.acting import acting
+
     with session_scope() as session:
-        if session.get(Employee, by) is None:
-            raise NotFound(f"--by {by!r}: no such employee")
+        by = acting(session, by, "resend outbox messages", frozenset({"admin"})).id
         row = session.get(OutboxMessage, message_id)
         if row is None:
             raise NotFound(f"outbox message {message_id}: no such message")

@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from handover.domain.classify import ClassifyRules, tier_of
+from handover.acting import check_standing
 from handover.domain.pool import ReclaimRules
 from handover.errors import NotAllowed, NotFound
 from handover.settings import get_settings
@@ -55,8 +56,9 @@ def lock_employee(session: Session, employee_id: str) -> Employee:
 
 
 def require_manager_of(session: Session, actor_id: str, subject: Employee, what: str) -> Employee:
-    """The actor, when they are an admin or the manager of ``subject``; else NotAllowed."""
+    """The actor, when they are an active admin or the manager of ``subject``; else NotAllowed."""
     actor = employee(session, actor_id)
+    check_standing(actor)
     if actor.role == Role.admin or (actor.role == Role.manager and subject.manager_id == actor.id):
         return actor
     raise NotAllowed(f"{actor.id} ({actor.role}) may not {what}: only {subject.id}'s manager or an admin may")

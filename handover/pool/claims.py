@@ -16,6 +16,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from handover import audit
+from handover.acting import check_standing
 from handover.domain.pool import ClaimFacts, claim_is_conflict, claim_refusal, cooldown_until
 from handover.errors import HandoverError, NotAllowed
 from handover.pool._common import company_day, lock_employee
@@ -55,6 +56,7 @@ def claim(session: Session, *, customer_id: str, rep_id: str, now: datetime, act
     if customer.owner_id == rep.id:
         raise HandoverError(f"customer {customer_id}: {rep.id} already owns it")
     if customer.owner_id is not None:
+        check_standing(rep)  # a departing rep records no conflicts either
         return _claim_of_owned(session, customer, rep, now, record_conflicts)
     if not customer.in_pool:
         raise HandoverError(f"customer {customer_id}: is not in the public pool")

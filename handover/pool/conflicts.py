@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from handover import audit
+from handover.acting import check_standing
 from handover.domain.pool import rightful_owner
 from handover.errors import HandoverError, NotAllowed, NotFound
 from handover.pool._common import company_day, employee
@@ -74,6 +75,7 @@ def resolve_conflict(session: Session, *, conflict_id: int, by: str, keep: bool,
 
 def _deciding_manager(session: Session, by: str, conflict: OwnershipConflict) -> Employee:
     actor = employee(session, by)
+    check_standing(actor)
     if actor.role == Role.admin:
         return actor
     managers = {employee(session, conflict.current_owner).manager_id, employee(session, conflict.claimant).manager_id}

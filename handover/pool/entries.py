@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from handover import audit
+from handover.acting import check_standing
 from handover.errors import HandoverError, NotAllowed
 from handover.pool._common import customer as load_customer
 from handover.pool._common import employee, tier
@@ -82,6 +83,7 @@ def release(session: Session, *, customer_id: str, by: str, reason: str, now: da
         raise HandoverError(f"customer {customer_id}: --reason is required to release a customer")
     current = load_customer(session, customer_id)
     actor = employee(session, by)
+    check_standing(actor)
     if current.owner_id is None:
         raise HandoverError(f"customer {customer_id}: has no owner (in the pool: {current.in_pool}); nothing to release")
     if actor.id != current.owner_id and actor.role != Role.admin:

@@ -57,7 +57,7 @@ def test_import_naming_another_rep_keeps_the_owner_and_records_a_conflict(db, tm
     assert len(report.conflicts) == 2  # C2 with an empty owner: kept, but no rep claims it
     assert owner("C1") == "R1" and owner("C2") == "R1"
     import_file(path, "customers")  # the same file again records nothing new
-    listed = json.loads(runner.invoke(app, ["conflicts", "--json"]).stdout)
+    listed = json.loads(runner.invoke(app, ["conflicts", "--json", "--by", "A1"]).stdout)
     assert [(c["customer_id"], c["current_owner"], c["claimant"], c["source"], c["first_registered_by"],
              c["rule_says"], c["resolution"]) for c in listed] == [("C1", "R1", "R2", "import", "R2", "R2", None)]
 
@@ -75,7 +75,7 @@ def test_give_moves_the_customer_on_the_record(db):
         audit = s.exec(select(AuditEntry).where(AuditEntry.action == "conflict.resolve")).one()
         assert (audit.before["owner_id"], audit.after["owner_id"], audit.actor_id) == ("R1", "R2", "M2")
         assert s.get(Customer, "C1").owner_since == T0
-    assert json.loads(runner.invoke(app, ["conflicts", "--open", "--json"]).stdout) == []
+    assert json.loads(runner.invoke(app, ["conflicts", "--open", "--json", "--by", "A1"]).stdout) == []
     with pytest.raises(HandoverError, match="already resolved"):
         do(resolve_conflict, conflict_id=conflict.id, by="M1", keep=True, now=T0)
 

@@ -41,22 +41,22 @@ def test_import_json_report_then_idempotent(db):
 def test_listing_json_is_exactly_one_document_of_canonical_records(db):
     runner.invoke(app, ["import", "employees", str(FIXTURES / "employees.csv")])
     runner.invoke(app, ["import", "customers", str(FIXTURES / "customers_zh_gbk.csv"), "--mapping", "zh"])
-    listed = handover("customers", "--owner", "黄强", "--json")
+    listed = handover("customers", "--owner", "黄强", "--json", "--by", "HR01")
     assert listed.returncode == 0, listed.stderr
     customers = json.loads(listed.stdout)  # fails on anything but exactly one JSON document
     assert len(customers) == 30 and customers[0]["customer_id"] == "C00001"
     assert customers[0]["expected_amount"] == 120000 and isinstance(customers[0]["expected_amount"], float)
     assert customers[0]["status"] == "active" and customers[0]["owner_id"] == "E007"
-    employees = json.loads(runner.invoke(app, ["employees", "--json"]).stdout)
+    employees = json.loads(runner.invoke(app, ["employees", "--json", "--by", "HR01"]).stdout)
     assert len(employees) == 40 and employees[0]["regions"] == ["华北", "华中"]
 
 
 def test_listing_tables(db):
     runner.invoke(app, ["import", "employees", str(FIXTURES / "employees.csv")])
     runner.invoke(app, ["import", "customers", str(FIXTURES / "customers_zh_gbk.csv"), "--mapping", "zh"])
-    table = runner.invoke(app, ["customers", "--owner", "E001"], env={"COLUMNS": "250"})
+    table = runner.invoke(app, ["customers", "--owner", "E001", "--by", "HR01"], env={"COLUMNS": "250"})
     assert table.exit_code == 0 and "customers" in table.stdout
-    assert runner.invoke(app, ["employees"], env={"COLUMNS": "250"}).stdout.count("example.cn") == 40
+    assert runner.invoke(app, ["employees", "--by", "HR01"], env={"COLUMNS": "250"}).stdout.count("example.cn") == 40
 
 
 def test_bad_file_exits_2_with_every_problem_and_no_traceback(db):
@@ -69,7 +69,7 @@ def test_bad_file_exits_2_with_every_problem_and_no_traceback(db):
     lines = result.stderr.splitlines()
     assert lines[0] == f"error: {path}: 6 problems, nothing imported"
     assert f"{path}:2:role: 'boss' is not a role (rep, manager, hr, admin)" in lines
-    assert len(json.loads(runner.invoke(app, ["employees", "--json"]).stdout)) == 40
+    assert len(json.loads(runner.invoke(app, ["employees", "--json", "--by", "HR01"]).stdout)) == 40
 
 
 def test_unknown_preset_and_missing_file(db):

@@ -241,7 +241,7 @@ def test_a_row_left_sending_by_a_dead_sender_is_in_doubt_and_not_resent(smtp):
     assert row.status == OutboxStatus.in_doubt and "in doubt" in row.last_error
     assert smtp.mailbox.per_recipient() == {"c2@example.cn": 1}
     with session_scope() as session:
-        session.add(Employee(id="OPS", name="Ops", email="ops@example.com"))
+        session.add(Employee(id="OPS", name="Ops", email="ops@example.com", role="admin"))
     with pytest.raises(HandoverError, match="is sent"):
         resend(_rows()["c2@example.cn"].id, by="OPS")
     resend(row_id, by="OPS", reason="customer says it never arrived")

@@ -76,15 +76,15 @@ def test_release_by_the_owner_and_listing(db):
     result = runner.invoke(app, ["pool", "release", "O1", "--by", "R1", "--reason", "customer moved abroad"])
     assert result.exit_code == 0, result.output
     assert owner("O1") == (None, True)
-    listed = runner.invoke(app, ["pool", "--json"])
+    listed = runner.invoke(app, ["pool", "--json", "--by", "R2"])
     rows = json.loads(listed.stdout)
     assert [r["id"] for r in rows] == ["O1", "P0", "P1"]  # recorded entries first, longest waiting first
     released = next(r for r in rows if r["id"] == "O1")
     assert (released["kind"], released["previous_owner_id"], released["reason"]) == ("release", "R1",
                                                                                      "customer moved abroad")
-    east = json.loads(runner.invoke(app, ["pool", "--region", "East", "--json"]).stdout)
+    east = json.loads(runner.invoke(app, ["pool", "--region", "East", "--json", "--by", "R2"]).stdout)
     assert [r["id"] for r in east] == ["P1"]
-    assert json.loads(runner.invoke(app, ["pool", "--industry", "Retail", "--json"]).stdout)[0]["tier"] == "B"
+    assert json.loads(runner.invoke(app, ["pool", "--industry", "Retail", "--json", "--by", "R2"]).stdout)[0]["tier"] == "B"
     with session_scope() as s:
         assert s.exec(select(AuditEntry).where(AuditEntry.action == "pool.release")).one().actor_id == "R1"
 
@@ -181,7 +181,7 @@ def test_claiming_an_owned_customer_registered_first_records_a_conflict(db):
     assert isinstance(result.exception, HandoverError)
     assert "owner is unchanged" in str(result.exception) and "conflict 1" in str(result.exception)
     assert owner("O0") == ("R1", False)
-    conflicts = json.loads(runner.invoke(app, ["conflicts", "--json"]).stdout)
+    conflicts = json.loads(runner.invoke(app, ["conflicts", "--json", "--by", "M1"]).stdout)
     assert [(c["customer_id"], c["current_owner"], c["claimant"], c["source"], c["rule_says"]) for c in conflicts] == [
         ("O0", "R1", "R2", "claim", "R2")]
 
@@ -194,7 +194,7 @@ def test_apply_and_decide(db):
     assert owner("P0") == (None, True)
     with pytest.raises(HandoverError, match="already applied"):
         do(apply, customer_id="P0", rep_id="R2", now=T0)
-    pending = json.loads(runner.invoke(app, ["pool", "applications", "--json"]).stdout)
+    pending = json.loads(runner.invoke(app, ["pool", "applications", "--json", "--by", "A1"]).stdout)
     assert [(a["id"], a["employee_id"], a["status"]) for a in pending] == [(1, "R2", "pending"), (2, "R3", "pending")]
     with pytest.raises(NotAllowed, match="only R2's manager or an admin"):
         do(decide, application_id=1, by="M2", approve=True, now=T0)

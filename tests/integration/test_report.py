@@ -128,6 +128,7 @@ def _seed(session) -> None:
 def seeded(db):
     with session_scope() as session:
         _seed(session)
+        session.add(Employee(id="ADM", name="Admin", email="adm@example.com", role="admin"))  # reads the reports
     return db
 
 
@@ -177,19 +178,19 @@ def test_report_command_renders_stored_report(seeded, tmp_path, monkeypatch):
     with session_scope() as session:
         save_case_report(session, 1)
     runner = CliRunner()
-    md = runner.invoke(app, ["report", "1"])
+    md = runner.invoke(app, ["report", "1", "--by", "ADM"])
     assert md.exit_code == 0, md.output
     assert "| Churn rate | 66.7 % |" in md.output
     assert "| Succ One (S1) | 2 | 1 | 1 | 1 | 3.5 | 50.0 % | 52.5 |" in md.output
     assert "CNY 2,000.00" in md.output
 
     out = tmp_path / "r" / "case1.html"
-    html = runner.invoke(app, ["report", "1", "--format", "html", "--output", str(out)])
+    html = runner.invoke(app, ["report", "1", "--format", "html", "--output", str(out), "--by", "ADM"])
     assert html.exit_code == 0, html.output
     page = out.read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") == 4 and "Departing One (E1)" in page
 
-    as_json = runner.invoke(app, ["report", "1", "--format", "json"])
+    as_json = runner.invoke(app, ["report", "1", "--format", "json", "--by", "ADM"])
     document = json.loads(as_json.stdout)
     assert document["figures"]["retention"]["lost"] == 2 and document["names"]["S2"] == "Succ Two"
 
@@ -203,15 +204,15 @@ def test_report_all_compares_closed_cases(seeded):
                                     status=CaseStatus.open, opened_by="M", opened_at=HANDED))
         session.flush()
         session.add(CaseReport(case_id=3, computed_at=HANDED, figures={"not": "closed"}))
-    result = CliRunner().invoke(app, ["report", "--all", "--format", "json"])
+    result = CliRunner().invoke(app, ["report", "--all", "--format", "json", "--by", "ADM"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert [c["case_id"] for c in document["cases"]] == [1, 2]  # the open case 3 is left out
     assert document["successors"]["S1"]["cases"] == 2
     assert document["successors"]["S1"]["customers"] == 3
-    html = CliRunner().invoke(app, ["report", "--all", "--format", "html"])
+    html = CliRunner().invoke(app, ["report", "--all", "--format", "html", "--by", "ADM"])
     assert html.exit_code == 0 and html.stdout.count("data:image/png;base64,") == 2
-    md = CliRunner().invoke(app, ["report", "--all"])
+    md = CliRunner().invoke(app, ["report", "--all", "--by", "ADM"])
     assert "| 2 | Succ Two (S2) | 2025-11-28 |" in md.stdout
 
 
@@ -223,6 +224,6 @@ def test_report_all_compares_closed_cases(seeded):
     (["report", "1", "--format", "pdf"], "--format 'pdf'"),
 ])
 def test_report_errors_are_named(seeded, args, message):
-    result = CliRunner().invoke(app, args)
+    result = CliRunner().invoke(app, [*args, "--by", "ADM"])
     assert result.exit_code != 0
     assert message in str(result.exception)

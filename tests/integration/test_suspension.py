@@ -60,7 +60,7 @@ def test_lengths_grow_with_each_violation(db):
         assert [(a.actor_id, a.subject_type, a.subject_id) for a in audits][0] == ("M1", "employee", "R1")
         assert len(audits) == 4
     assert suspended_until(date(2025, 7, 2)) == date(2025, 8, 29)
-    employees = json.loads(runner.invoke(app, ["employees", "--json"]).stdout)
+    employees = json.loads(runner.invoke(app, ["employees", "--json", "--by", "M1"]).stdout)
     shown = {e["employee_id"]: e["suspended_until"] for e in employees}
     assert shown == {"A1": None, "M1": None, "M2": None, "R1": "2025-08-29"}
 
