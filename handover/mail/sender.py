@@ -8,9 +8,11 @@ transaction before the SMTP transaction starts and ``sent`` right after the serv
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import or_, update
+from sqlalchemy import Row, bindparam, or_, update
 from sqlmodel import select
 
 from handover import clock
@@ -62,53 +64,92 @@ def flag_in_doubt() -> int:
     return len(dead)
 
 
+_T = OutboxMessage.__table__
+_DUE = (select(_T.c.id)
+        .where(_T.c.status == OutboxStatus.pending,
+               or_(_T.c.next_attempt_at.is_(None), _T.c.next_attempt_at <= bindparam("due_by")))
+        .order_by(_T.c.next_attempt_at, _T.c.id))
+_MESSAGES = (select(_T.c.id, _T.c.idempotency_key, _T.c.kind, _T.c.case_id, _T.c.customer_id, _T.c.recipient,
+                    _T.c.mime)
+             .where(_T.c.id.in_(bindparam("ids", expanding=True))))
+# The claim: atomic (status checked in the WHERE, so two senders never both get a row) and it
+# returns the attempt count it just raised; no row back means another sender has it or it is not due.
+_TAKE = (update(_T)
+         .where(_T.c.id == bindparam("row_id"), _T.c.status == OutboxStatus.pending,
+                or_(_T.c.next_attempt_at.is_(None), _T.c.next_attempt_at <= bindparam("due_by")))
+         .values(status=OutboxStatus.sending, claimed_by=bindparam("token"), claimed_at=bindparam("due_by"),
+                 attempts=_T.c.attempts + 1)
+         .returning(_T.c.attempts))
+PAGE = 200  # messages read from the database at a time (each is a complete MIME text)
+
+
+@lru_cache(maxsize=8)
+def _mark(columns: tuple[str, ...]):
+    """UPDATE recording an outcome in ``columns``, only on our own claim (a row flagged in doubt
+    meanwhile is settled too: we know its outcome). Built once per set of columns."""
+    return (update(_T)
+            .where(_T.c.id == bindparam("row_id"), _T.c.claimed_by == bindparam("token"),
+                   _T.c.status.in_([OutboxStatus.sending, OutboxStatus.in_doubt]))
+            .values({name: bindparam(f"new_{name}") for name in columns}))
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A message this run holds (status ``sending``), with the attempt count its claim raised."""
+
+    message: Row
+    attempts: int
+
+
 def _due_ids(now: datetime, limit: int | None) -> list[int]:
     with session_scope() as session:
-        query = (select(OutboxMessage.id)
-                 .where(OutboxMessage.status == OutboxStatus.pending,
-                        or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
-                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id))
-        return list(session.exec(query.limit(limit) if limit is not None else query).all())
+        query = _DUE.limit(limit) if limit is not None else _DUE
+        return list(session.execute(query, {"due_by": now}).scalars())
 
 
-def _take(session, row_id: int, token: str) -> OutboxMessage | None:
-    """Atomically take a pending row; None if another sender has it (the UPDATE matched nothing)."""
-    taken = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.pending)
-        .values(status=OutboxStatus.sending, claimed_by=token, claimed_at=clock.now(),
-                attempts=OutboxMessage.attempts + 1)
-    ).rowcount
-    return session.get(OutboxMessage, row_id) if taken == 1 else None
+def _pages(ids: list[int]):
+    """The due messages in order, read a page at a time (their text never changes after enqueue)."""
+    for first in range(0, len(ids), PAGE):
+        page = ids[first:first + PAGE]
+        with session_scope() as session:
+            found = {row.id: row for row in session.execute(_MESSAGES, {"ids": page})}
+        yield from (found[row_id] for row_id in page if row_id in found)
 
 
-def _record(session, row: OutboxMessage, token: str, values: dict) -> None:
-    """Record the outcome of our own claim (a row flagged in doubt meanwhile is settled too: we know)."""
-    session.execute(update(OutboxMessage)
-                    .where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == token,
-                           OutboxMessage.status.in_([OutboxStatus.sending, OutboxStatus.in_doubt]))
-                    .values(**values))
+def _take(session, message: Row, token: str) -> Claimed | None:
+    """Atomically take a pending, due row; None if another sender has it (the UPDATE matched nothing)."""
+    attempts = session.execute(_TAKE, {"row_id": message.id, "token": token, "due_by": clock.now()}).scalar()
+    return None if attempts is None else Claimed(message, attempts)
+
+
+def _record(session, claimed: Claimed, token: str, values: dict) -> None:
+    """Record the outcome of our own claim; a message that failed for good is told to the case's manager."""
+    params = {f"new_{name}": value for name, value in values.items()}
+    session.execute(_mark(tuple(sorted(values))), {"row_id": claimed.message.id, "token": token, **params})
     if values["status"] == OutboxStatus.failed:
-        _notify_manager(session, row, values["last_error"])
+        _notify_manager(session, claimed.message, values["last_error"])
 
 
-def _step(token: str, outcome: tuple[OutboxMessage, dict] | None, next_id: int | None) -> OutboxMessage | None:
+def _step(token: str, outcome: tuple[Claimed, dict] | None, following: Row | None) -> Claimed | None:
     """One committed transaction: record the previous message's outcome, then claim the next message.
 
     Both happen before any SMTP traffic for the next message, so at most one message (the one
-    being transmitted) is ever ``sending``; doing both in one commit halves the commits per message.
+    being transmitted) is ever ``sending``; doing both in one commit makes it one commit per message.
+    The statements are plain Core UPDATEs built once, so a step costs little beyond its commit.
     """
     with session_scope() as session:
         if outcome is not None:
             _record(session, outcome[0], token, outcome[1])
-        return _take(session, next_id, token) if next_id is not None else None
+        return _take(session, following, token) if following is not None else None
 
 
-def _claim(row_id: int, token: str) -> OutboxMessage | None:
-    return _step(token, None, row_id)
+def _claim(row_id: int, token: str) -> Claimed | None:
+    """Claim one row by id outside a delivery run."""
+    [message] = _pages([row_id])
+    return _step(token, None, message)
 
 
-def _notify_manager(session, row: OutboxMessage, error: str) -> None:
+def _notify_manager(session, row: Row, error: str) -> None:
     """Tell the case's manager that a message failed for good (in the transaction that marks it failed)."""
     if row.kind == NOTIFY_KIND or row.case_id is None:
         return
@@ -127,9 +168,10 @@ def _notify_manager(session, row: OutboxMessage, error: str) -> None:
         log.error("cannot tell manager %s that outbox message %s failed: %s", manager.id, row.id, exc)
 
 
-def _attempt(transport: Transport, row: OutboxMessage, sender: str) -> tuple[str, dict]:
+def _attempt(transport: Transport, claimed: Claimed, sender: str) -> tuple[str, dict]:
     """Send one claimed row; returns the count it adds to (sent | retry | failed | in_doubt | unavailable)
     and the column values that record the outcome."""
+    row, attempts = claimed.message, claimed.attempts
     try:
         transport.send(name=file_name(row), sender=sender, recipient=row.recipient, mime=row.mime)
     except InDoubt as exc:
@@ -137,11 +179,10 @@ def _attempt(transport: Transport, row: OutboxMessage, sender: str) -> tuple[str
     except Rejected as exc:
         return "failed", {"status": OutboxStatus.failed, "last_error": str(exc)}
     except NotSent as exc:
-        if row.attempts >= MAX_ATTEMPTS:
-            return "failed", {"status": OutboxStatus.failed,
-                              "last_error": f"gave up after {row.attempts} attempts: {exc}"}
+        if attempts >= MAX_ATTEMPTS:
+            return "failed", {"status": OutboxStatus.failed, "last_error": f"gave up after {attempts} attempts: {exc}"}
         retry = {"status": OutboxStatus.pending, "last_error": str(exc),
-                 "next_attempt_at": clock.now() + backoff(row.attempts)}
+                 "next_attempt_at": clock.now() + backoff(attempts)}
         return ("unavailable" if isinstance(exc, Unavailable) else "retry"), retry
     return "sent", {"status": OutboxStatus.sent, "sent_at": clock.now(), "last_error": ""}
 
@@ -158,14 +199,14 @@ def deliver_pending(*, limit: int | None = None, transport: Transport | None = N
         if not due:
             return counts
         transport = transport or open_transport(settings.smtp_url, settings.outbox_dir)
-        outcome: tuple[OutboxMessage, dict] | None = None
+        outcome: tuple[Claimed, dict] | None = None
         try:
-            for row_id in due:
-                row, outcome = _step(run.token, outcome, row_id), None
-                if row is None:
+            for message in _pages(due):
+                claimed, outcome = _step(run.token, outcome, message), None
+                if claimed is None:
                     continue
-                label, values = _attempt(transport, row, settings.sender)
-                outcome = (row, values)
+                label, values = _attempt(transport, claimed, settings.sender)
+                outcome = (claimed, values)
                 if label == "unavailable":
                     counts["retry"] += 1
                     log.warning("mail server unavailable, the rest of the batch waits: %s", values["last_error"])
