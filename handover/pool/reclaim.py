@@ -1,7 +1,9 @@
 """The daily reclaim: notices a week before (setting) and reclaims on the due date (``handover tick``).
 
 Idempotent: a notice is one row per customer, owner and due date; a reclaim is a conditional UPDATE on
-the owner, so a second run at the same time finds nothing left to do.
+the owner, so a second run at the same time finds nothing left to do. What is due is read first, then
+applied in batches of ``BATCH`` customers, each deciding again on what is stored by then: a daily run
+over a whole company commits batch by batch instead of holding its locks for minutes.
 """
 
 from __future__ import annotations
@@ -19,26 +21,75 @@ from handover.pool.notices import send_reclaim_notice
 from models import Customer, Employee, EmployeeStatus, Interaction
 from models.pool import PoolEntryKind, ReclaimNotice
 
+COUNTS = ("notices", "reclaimed", "inactive", "prospect", "no_order")
+BATCH = 25  # customers per transaction in the daily task: a notice renders two emails
+Due = tuple[ReclaimFacts, ReclaimDue]
+
 
 def run_due(session: Session, *, now: datetime) -> dict:
-    """Send the reclaim notices that are due and reclaim the customers whose day has come."""
-    today, rules = company_day(now), reclaim_rules()
-    counts = {"notices": 0, "reclaimed": 0, "inactive": 0, "prospect": 0, "no_order": 0}
-    notices = {(n.customer_id, n.owner_id, n.due_on): n
-               for n in session.exec(select(ReclaimNotice).where(col(ReclaimNotice.reclaimed_at).is_(None))).all()}
-    for facts in owned_customer_facts(session, now):
-        due = reclaim_due(facts, rules)
-        if due is None:
-            continue
-        notice = notices.get((facts.customer_id, facts.owner_id, due.due_on))
-        step = reclaim_step(due.due_on, notice.reclaim_on if notice else None, today, rules.notice_days)
-        if step.notify:
-            notice = send_reclaim_notice(session, facts=facts, due=due, reclaim_on=step.reclaim_on, now=now)
-            counts["notices"] += 1
-        if step.reclaim and _reclaim(session, facts, due, notice, rules, now):
-            counts["reclaimed"] += 1
-            counts[due.kind] += 1
+    """Send the reclaim notices that are due and reclaim the customers whose day has come, in the
+    caller's transaction (``tasks.pool.reclaim_to_pool`` commits each batch on its own instead)."""
+    counts = dict.fromkeys(COUNTS, 0)
+    for batch in batches(due_reclaims(session, now)):
+        for key, count in apply_due(session, batch, now=now).items():
+            counts[key] += count
     return counts
+
+
+def batches(due: list[Due]) -> Iterator[list[Due]]:
+    for start in range(0, len(due), BATCH):
+        yield due[start:start + BATCH]
+
+
+def due_reclaims(session: Session, now: datetime) -> list[Due]:
+    """The customers whose reclaim notice or reclaim is due now; reads only."""
+    today, rules = company_day(now), reclaim_rules()
+    notices = _open_notices(session, None)
+    due = []
+    for facts in owned_customer_facts(session, now):
+        when = reclaim_due(facts, rules)
+        if when is None:
+            continue
+        notice = notices.get((facts.customer_id, facts.owner_id, when.due_on))
+        step = reclaim_step(when.due_on, notice.reclaim_on if notice else None, today, rules.notice_days)
+        if step.notify or step.reclaim:
+            due.append((facts, when))
+    return due
+
+
+def apply_due(session: Session, due: list[Due], *, now: datetime) -> dict:
+    """Send the notices and make the reclaims of ``due`` (from ``due_reclaims``) in the caller's transaction.
+
+    Each step is decided again on what is stored now, so a part of ``due`` applied after another run
+    sends nothing twice, and a customer that changed hands meanwhile (or whose owner is leaving) is left out.
+    """
+    today, rules = company_day(now), reclaim_rules()
+    counts = dict.fromkeys(COUNTS, 0)
+    ids = [facts.customer_id for facts, _ in due]
+    notices = _open_notices(session, ids)
+    owners = dict(session.exec(select(Customer.id, Customer.owner_id).join(Employee, Employee.id == Customer.owner_id)
+                               .where(col(Customer.id).in_(ids), col(Customer.in_pool).is_(False),
+                                      Employee.status == EmployeeStatus.active)).all())
+    for facts, when in due:
+        if owners.get(facts.customer_id) != facts.owner_id:
+            continue
+        notice = notices.get((facts.customer_id, facts.owner_id, when.due_on))
+        step = reclaim_step(when.due_on, notice.reclaim_on if notice else None, today, rules.notice_days)
+        if step.notify:
+            notice = send_reclaim_notice(session, facts=facts, due=when, reclaim_on=step.reclaim_on, now=now)
+            counts["notices"] += 1
+        if step.reclaim and _reclaim(session, facts, when, notice, rules, now):
+            counts["reclaimed"] += 1
+            counts[when.kind] += 1
+    return counts
+
+
+def _open_notices(session: Session, customer_ids: list[str] | None) -> dict[tuple, ReclaimNotice]:
+    """Notices not yet followed by a reclaim, of the given customers (None: of every customer)."""
+    query = select(ReclaimNotice).where(col(ReclaimNotice.reclaimed_at).is_(None))
+    if customer_ids is not None:
+        query = query.where(col(ReclaimNotice.customer_id).in_(customer_ids))
+    return {(n.customer_id, n.owner_id, n.due_on): n for n in session.exec(query).all()}
 
 
 def _reclaim(session: Session, facts: ReclaimFacts, due: ReclaimDue, notice: ReclaimNotice,

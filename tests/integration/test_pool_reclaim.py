@@ -167,3 +167,46 @@ def test_settings_change_the_periods(db, monkeypatch):
     assert tick(16)["notices"] == 0
     assert tick(17)["notices"] == 1
     assert tick(20)["reclaimed"] == 1
+
+
+def test_the_daily_task_commits_a_batch_at_a_time(db, monkeypatch):
+    import tasks.pool
+    from handover.pool import reclaim
+    from tasks.pool import reclaim_to_pool
+
+    seed(*(customer(f"C{n}") for n in range(5)))
+    monkeypatch.setattr(reclaim, "BATCH", 2)
+    scopes = []
+
+    def counted():
+        scopes.append(1)
+        return session_scope()
+
+    monkeypatch.setattr(tasks.pool, "session_scope", counted)
+    at(53)
+    assert reclaim_to_pool.fn()["notices"] == 5
+    assert len(scopes) == 1 + 3  # one read, then batches of 2, 2, 1 customers
+    assert reclaim_to_pool.fn()["notices"] == 0
+    with session_scope() as s:
+        assert len(s.exec(select(ReclaimNotice)).all()) == 5
+        assert len(s.exec(select(OutboxMessage)).all()) == 10
+    at(60)
+    assert reclaim_to_pool.fn()["reclaimed"] == 5
+
+
+def test_a_batch_decides_again_on_what_is_stored_when_it_runs(db):
+    from handover.pool.reclaim import apply_due, due_reclaims
+
+    seed(customer("C1"), customer("C2"), customer("C3"))
+    now = at(53)
+    with session_scope() as s:
+        due = due_reclaims(s, now)
+    assert [facts.customer_id for facts, _ in due] == ["C1", "C2", "C3"]
+    with session_scope() as s:  # after the reading: C1 changes hands, C2 is noticed by another run
+        s.get(Customer, "C1").owner_id = "R2"
+        assert apply_due(s, due[1:2], now=now)["notices"] == 1
+    with session_scope() as s:
+        assert apply_due(s, due, now=now)["notices"] == 1  # only C3
+        notices = s.exec(select(ReclaimNotice).order_by(ReclaimNotice.customer_id)).all()
+        assert [(n.customer_id, n.owner_id) for n in notices] == [("C2", "R1"), ("C3", "R1")]
+        assert len(s.exec(select(OutboxMessage)).all()) == 4
