@@ -14,8 +14,9 @@ from handover import cases, clock
 from handover.db import session_scope
 from handover.errors import HandoverError
 from models import (Assignment, AuditEntry, CaseCustomer, CaseReport, Customer, Deal, Employee, Interaction,
-                    Meeting, OutboxMessage, Plan, Revisit)
+                    Meeting, OutboxMessage, Plan, Revisit, Suspension)
 from tests.factories import START, small_company
+from tests.state import snapshot
 
 LAST_DAY = date(2026, 12, 4)
 
@@ -149,10 +150,14 @@ def test_a_dry_run_stores_nothing(company):
     ("R0", date(2026, 11, 1), "HR1", "in the past"),
     ("R0", LAST_DAY, "RS", "only an active HR or admin"),
     ("RS", LAST_DAY, "HR1", "owns no customers"),
+    ("HR1", LAST_DAY, "ADM", "employee HR1 is a hr, not a sales rep"),
+    ("R0", LAST_DAY, "GHOST", "employee 'GHOST': no such employee"),
 ])
 def test_bad_departures_are_refused_and_change_nothing(company, employee_id, last_day, by, message):
+    before = snapshot()
     with pytest.raises(HandoverError, match=message):
         cases.open_case(employee_id, last_day, "optimal", by)
+    assert snapshot() == before
     assert cases.list_cases() == []
     with session_scope() as session:
         assert session.get(Employee, "R0").status == "active"
@@ -162,8 +167,15 @@ def test_bad_approvals_are_refused_and_change_nothing(company):
     case_id, _ = cases.open_case("R0", LAST_DAY, "optimal", "HR1")
     cases.run_case(case_id)
     first = cases.plan_document(case_id)["assignments"][0]["customer_id"]
+    with session_scope() as session:  # RM leaves too; RJ broke a rule
+        session.get(Employee, "RM").status, session.get(Employee, "RM").last_day = "departing", LAST_DAY
+        session.add(Suspension(employee_id="RJ", violation_number=1, reason="x", starts_on=START.date(),
+                               ends_on=LAST_DAY, decided_by="M1"))
+    before = snapshot()
     refusals = [
         (dict(by="RS", approve=True), "may decide"),
+        (dict(by="M1", approve=True, moves={first: "RM"}), "RM cannot take customers \\(status departing\\)"),
+        (dict(by="M1", approve=True, moves={first: "RJ"}), "RJ cannot take customers \\(suspended from allocation"),
         (dict(by="M1", approve=True, moves={first: "RX"}), "no capacity|cannot take"),
         (dict(by="M1", approve=True, moves={first: "R0"}), "cannot take"),
         (dict(by="M1", approve=True, moves={"C999": "RS"}), "not in case"),
@@ -173,6 +185,19 @@ def test_bad_approvals_are_refused_and_change_nothing(company):
         with pytest.raises(HandoverError, match=message):
             cases.decide_plan(case_id, resume=False, **kwargs)
     assert cases.plan_document(case_id)["status"] == "draft"
+    assert snapshot() == before
     cases.decide_plan(case_id, by="M1", approve=True, resume=False)
+    approved = snapshot()
     with pytest.raises(HandoverError, match="already approved"):
         cases.decide_plan(case_id, by="M1", approve=True, resume=False)
+    assert snapshot() == approved
+
+
+def test_a_rejected_plan_cannot_be_approved(company):
+    case_id, _ = cases.open_case("R0", LAST_DAY, "optimal", "HR1")
+    cases.run_case(case_id)
+    cases.decide_plan(case_id, by="M1", approve=False, reason="too concentrated", resume=False)
+    before = snapshot()
+    with pytest.raises(HandoverError, match="plan v1 was already rejected by M1 .* \\(stage 'plan'\\)"):
+        cases.decide_plan(case_id, by="ADM", approve=True, resume=False)
+    assert snapshot() == before
