@@ -1,8 +1,9 @@
 """The handover procedure of one offboarding case (docs/procedure.md), as a Prefect flow.
 
-Each run takes the case as far as it can go now and returns the stage it stopped at: the manager's
-approval, meetings still to take place, revisit windows still open. Running it again (``handover
-tick``, ``handover approve``) continues where it stopped; every stage is idempotent.
+Each run takes the case as far as it can go now and returns the stage it stopped at: teammates still
+being classified (reps leaving together are planned as one), the manager's approval, meetings still to
+take place, revisit windows still open. Running it again (``handover tick``, ``handover approve``)
+continues where it stopped; every stage is idempotent.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def offboarding(case_id: int, employee_id: str) -> str:
     progress = CaseProgress(case_id)
     take_inventory(case_id)
     classify_customers(case_id)
-    draft_plan(case_id)
+    if not draft_plan(case_id):
+        return "plan"
     publish_plan(case_id)
     progress.update()
     if not (request_approval(case_id) or approval_from_ui(case_id)):

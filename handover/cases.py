@@ -18,7 +18,7 @@ from handover.errors import HandoverError, NotAllowed, NotFound
 from handover.people import employee
 from models import (Assignment, CaseCustomer, CaseStatus, Customer, EmployeeStatus, Interaction, OffboardingCase,
                     PlanStatus, Revisit, RevisitOutcome, Role)
-from tasks.plan import latest_plan, rep_facts
+from tasks.plan import departing_with, latest_plan, rep_facts
 
 
 def _check_strategy(strategy: str) -> None:
@@ -47,28 +47,73 @@ def check_departure(session: Session, employee_id: str, last_day: date, by: str,
         raise HandoverError(f"employee {employee_id} owns no customers: nothing to hand over")
 
 
-def open_case(employee_id: str, last_day: date, strategy: str, by: str) -> tuple[int, bool]:
-    """Open the case (or return the open one): employee departing, access revoked, both recorded."""
+def _check_ids(employee_ids: list[str]) -> None:
+    if not employee_ids:
+        raise HandoverError("offboard: name at least one departing employee")
+    repeated = sorted({e for e in employee_ids if employee_ids.count(e) > 1})
+    if repeated:
+        raise HandoverError(f"employee {repeated[0]}: named more than once")
+
+
+def _check_team(session: Session, employee_ids: list[str]) -> tuple[list[OffboardingCase], list[str]]:
+    """The reps' open cases (when they are exactly one case, or one whole team) and the reps without one."""
+    _check_ids(employee_ids)
+    existing = {e: case for e in employee_ids if (case := open_case_of(session, e)) is not None}
+    if not existing or len(employee_ids) == 1:
+        return list(existing.values()), [e for e in employee_ids if e not in existing]
+    first = next(iter(existing.values()))
+    team = set() if first.team_key is None else set(session.exec(select(OffboardingCase.employee_id).where(
+        OffboardingCase.team_key == first.team_key)))
+    if team != set(employee_ids):
+        clash = next(e for e in employee_ids if e in existing)
+        raise HandoverError(f"employee {clash}: already has open case {existing[clash].id}, which is not a team "
+                            f"departure of exactly {', '.join(employee_ids)}; nothing was opened")
+    return list(existing.values()), []
+
+
+def _open_one(session: Session, employee_id: str, last_day: date, strategy: str, by: str, now,
+              team_key: str | None) -> OffboardingCase:
+    case = OffboardingCase(employee_id=employee_id, last_day=last_day, strategy=strategy, opened_by=by,
+                           opened_at=now, resume_at=now, team_key=team_key)
+    session.add(case)
+    session.flush()
+    stages.create_stages(session, case.id)
+    leaving = employee(session, employee_id)
+    before = {"status": leaving.status, "access_revoked_at": None}
+    leaving.status, leaving.last_day, leaving.access_revoked_at = EmployeeStatus.departing, last_day, now
+    session.add(leaving)
+    team = f" (team {team_key})" if team_key else ""
+    record(session, actor_id=by, action="access.revoke", subject_type="employee", subject_id=employee_id,
+           case_id=case.id, before=before, after={"status": "departing", "access_revoked_at": now.isoformat()},
+           reason=f"offboarding case {case.id}{team}, last day {last_day}", at=now)
+    return case
+
+
+def open_cases(employee_ids: list[str], last_day: date, strategy: str, by: str) -> list[tuple[int, str, bool]]:
+    """Open one case per departing rep (or return the open ones) as (case id, employee id, opened now).
+
+    Several reps leaving together share a team key and are planned as one. All or nothing: any bad id
+    raises before anything is opened."""
     _check_strategy(strategy)
     now = clock.now()
     with session_scope() as session:
-        existing = open_case_of(session, employee_id)
-        if existing is not None:
-            return existing.id, False
-        check_departure(session, employee_id, last_day, by, now.date())
-        case = OffboardingCase(employee_id=employee_id, last_day=last_day, strategy=strategy, opened_by=by,
-                               opened_at=now, resume_at=now)
-        session.add(case)
-        session.flush()
-        stages.create_stages(session, case.id)
-        leaving = employee(session, employee_id)
-        before = {"status": leaving.status, "access_revoked_at": None}
-        leaving.status, leaving.last_day, leaving.access_revoked_at = EmployeeStatus.departing, last_day, now
-        session.add(leaving)
-        record(session, actor_id=by, action="access.revoke", subject_type="employee", subject_id=employee_id,
-               case_id=case.id, before=before, after={"status": "departing", "access_revoked_at": now.isoformat()},
-               reason=f"offboarding case {case.id}, last day {last_day}", at=now)
-        return case.id, True
+        existing, to_open = _check_team(session, employee_ids)
+        if existing:
+            return [(case.id, case.employee_id, False) for case in existing]
+        for employee_id in to_open:
+            check_departure(session, employee_id, last_day, by, now.date())
+        opened = [_open_one(session, e, last_day, strategy, by, now, None) for e in to_open]
+        if len(opened) > 1:
+            for case in opened:
+                case.team_key = f"team-{opened[0].id}"
+                session.add(case)
+        return [(case.id, case.employee_id, True) for case in opened]
+
+
+def open_case(employee_id: str, last_day: date, strategy: str, by: str) -> tuple[int, bool]:
+    """Open the case (or return the open one): employee departing, access revoked, both recorded."""
+    case_id, _, created = open_cases([employee_id], last_day, strategy, by)[0]
+    return case_id, created
 
 
 def run_case(case_id: int) -> str:
@@ -78,6 +123,15 @@ def run_case(case_id: int) -> str:
     with session_scope() as session:
         case = stages.load_case(session, case_id)
     return offboarding(case_id=case_id, employee_id=case.employee_id)
+
+
+def run_cases(case_ids: list[int]) -> dict[int, str]:
+    """Run each case; a team case that stopped at plan before its last teammate planned the team runs again."""
+    reached = {case_id: run_case(case_id) for case_id in case_ids}
+    for case_id in case_ids:
+        if reached[case_id] == "plan":
+            reached[case_id] = run_case(case_id)
+    return reached
 
 
 def parse_moves(moves: list[str]) -> dict[str, str]:
@@ -101,7 +155,7 @@ def _check_decider(session: Session, case: OffboardingCase, by: str) -> None:
 
 def _apply_moves(session: Session, case: OffboardingCase, plan, moves: dict[str, str], by: str, now) -> None:
     lines = {a.customer_id: a for a in session.exec(select(Assignment).where(Assignment.plan_id == plan.id))}
-    candidates, excluded = eligible(rep_facts(session, now.date(), case.id), [case.employee_id], now.date())
+    candidates, excluded = eligible(rep_facts(session, now.date(), case.id), departing_with(session, case), now.date())
     room = {c.id: c.free for c in candidates}
     for line in lines.values():
         if line.successor_id in room:
@@ -205,7 +259,8 @@ def case_status(case_id: int) -> dict[str, Any]:
                             .where(CaseCustomer.case_id == case_id).order_by(CaseCustomer.customer_id)).all()
         return {
             "case_id": case.id, "employee_id": case.employee_id, "last_day": case.last_day,
-            "status": case.status.value, "stage": case.stage if case.status == CaseStatus.open else "closed",
+            "status": case.status.value, "stage": _stage(case), "team_key": case.team_key,
+            "team": _teammates(session, case),
             "stages": [{"name": name, "state": stage_rows[name].state.value, "started_at": stage_rows[name].started_at,
                         "finished_at": stage_rows[name].finished_at, "waiting_for": stage_rows[name].waiting_for}
                        for name in stages.STAGES],
@@ -213,6 +268,19 @@ def case_status(case_id: int) -> dict[str, Any]:
                            "state": "handed_over" if row.handed_over_at else "with_departing_rep"}
                           for row, customer in rows],
         }
+
+
+def _stage(case: OffboardingCase) -> str:
+    return case.stage if case.status == CaseStatus.open else "closed"
+
+
+def _teammates(session: Session, case: OffboardingCase) -> list[dict[str, Any]]:
+    """The other cases of reps leaving together with this one (empty for a departure alone)."""
+    if case.team_key is None:
+        return []
+    others = session.exec(select(OffboardingCase).where(OffboardingCase.team_key == case.team_key,
+                                                        OffboardingCase.id != case.id).order_by(OffboardingCase.id))
+    return [{"case_id": o.id, "employee_id": o.employee_id, "stage": _stage(o)} for o in others]
 
 
 def plan_document(case_id: int) -> dict[str, Any]:
@@ -244,7 +312,7 @@ def list_cases() -> list[dict[str, Any]]:
             CaseCustomer.handed_over_at.is_not(None)).group_by(CaseCustomer.case_id)).all())
         cases = session.exec(select(OffboardingCase).order_by(OffboardingCase.id)).all()
         return [{"case_id": c.id, "employee_id": c.employee_id, "last_day": c.last_day, "status": c.status.value,
-                 "stage": c.stage if c.status == CaseStatus.open else "closed", "customers": counts.get(c.id, 0),
+                 "stage": _stage(c), "team_key": c.team_key, "customers": counts.get(c.id, 0),
                  "handed_over": handed.get(c.id, 0), "opened_at": c.opened_at} for c in cases]
 
 
@@ -282,32 +350,55 @@ def tick() -> dict[str, Any]:
     return {"now": now, "departed": departed, "follow_up": follow, "cases": advanced, "mail": deliver_pending()}
 
 
-def preview_plans(employee_id: str, strategies: list[str]) -> list[dict[str, Any]]:
-    """Inventory, classify and plan without storing anything (``offboard --dry-run``)."""
+def _classified_rows(session: Session, employee_ids: list[str], today: date) -> dict[str, list[CaseCustomer]]:
+    """Inventory and classification of the reps' customers as unsaved case rows, per departing rep."""
     from handover.settings import get_settings
     from tasks.classify import classify_snapshots, company_contributions
     from tasks.inventory import collect_inventory
+
+    snapshots = collect_inventory(session, employee_ids)
+    classes = classify_snapshots(snapshots, company_contributions(session), today, get_settings())
+    rows: dict[str, list[CaseCustomer]] = {e: [] for e in employee_ids}
+    for cid, snap in snapshots.items():
+        rows[snap["customer"]["owner_id"]].append(
+            CaseCustomer(customer_id=cid, snapshot=snap, score=classes[cid].score, tier=classes[cid].tier))
+    return rows
+
+
+def _preview(employee_ids: list[str], result, customers, candidates) -> dict[str, Any]:
+    from handover.allocation import split_plan
+
+    by_id = {c.id: c for c in customers}
+    preview = {"employee_ids": employee_ids, "strategy": result.strategy, "status": "dry-run",
+               "assignments": [{"customer_id": p.customer_id, "departing_id": by_id[p.customer_id].from_rep,
+                                "successor_id": p.successor_id, "to_pool": p.successor_id is None,
+                                "tier": by_id[p.customer_id].tier, "score": by_id[p.customer_id].score,
+                                "reasons": list(p.reasons)} for p in result.placements],
+               "metrics": result.metrics}
+    if len(employee_ids) == 1:
+        preview["employee_id"] = employee_ids[0]
+    else:
+        parts = split_plan(result, customers, candidates, employee_ids)
+        preview["by_departing"] = {rep: part.metrics for rep, part in parts.items()}
+    return preview
+
+
+def preview_plans(employee_ids: list[str], strategies: list[str]) -> list[dict[str, Any]]:
+    """Inventory, classify and plan without storing anything (``offboard --dry-run``); several reps leaving
+    together get one global plan per strategy, as their team cases would."""
     from tasks.plan import make_plan
 
     for strategy in strategies:
         _check_strategy(strategy)
     today = clock.today()
+    _check_ids(employee_ids)
     with session_scope() as session:
-        leaving = employee(session, employee_id)
-        if leaving.role != Role.rep:
-            raise HandoverError(f"employee {employee_id} is a {leaving.role}, not a sales rep")
-        snapshots = collect_inventory(session, [employee_id])
-        classes = classify_snapshots(snapshots, company_contributions(session), today, get_settings())
-        rows = [CaseCustomer(customer_id=cid, snapshot=snap, score=classes[cid].score, tier=classes[cid].tier)
-                for cid, snap in snapshots.items()]
-        previews = []
-        for strategy in strategies:
-            result = make_plan(session, None, employee_id, rows, strategy, today)
-            previews.append({"employee_id": employee_id, "strategy": strategy, "status": "dry-run",
-                             "assignments": [{"customer_id": p.customer_id, "successor_id": p.successor_id,
-                                              "to_pool": p.successor_id is None, "tier": classes[p.customer_id].tier,
-                                              "score": classes[p.customer_id].score, "reasons": list(p.reasons)}
-                                             for p in result.placements],
-                             "metrics": result.metrics})
+        for employee_id in employee_ids:
+            leaving = employee(session, employee_id)
+            if leaving.role != Role.rep:
+                raise HandoverError(f"employee {employee_id} is a {leaving.role}, not a sales rep")
+        rows = _classified_rows(session, employee_ids, today)
+        previews = [_preview(employee_ids, *make_plan(session, None, rows, employee_ids, strategy, today))
+                    for strategy in strategies]
         session.rollback()
         return previews

@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from handover.errors import HandoverError
@@ -84,6 +84,22 @@ class SchedulerRules(BaseModel):
     lease_seconds: int = Field(30, ge=2, description="a scheduler that stops renewing loses the lease after this")
 
 
+class MixedWeights(BaseModel):
+    """Weights of strategy "mixed": value fit, region, industry (the parts of the match) and balance."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt weight is an error, not silently the default
+    value: float = Field(1.0, ge=0, le=100)
+    region: float = Field(1.0, ge=0, le=100)
+    industry: float = Field(1.0, ge=0, le=100)
+    balance: float = Field(1.0, ge=0, le=100, description="penalty on filling one successor up")
+
+    @model_validator(mode="after")
+    def _something_to_match_on(self) -> "MixedWeights":
+        if self.value == self.region == self.industry == 0:
+            raise ValueError("value, region and industry are all 0: nothing to match on")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HANDOVER_", env_nested_delimiter="__", extra="forbid")
 
@@ -99,6 +115,9 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     country: str = "CN"
     default_strategy: str = "optimal"
+    max_share: float | None = Field(
+        None, gt=0, le=1, description="no successor gets more than this share of one departing rep's customers")
+    mixed_weights: MixedWeights = Field(default_factory=MixedWeights)
 
     weights: ScoreWeights = Field(default_factory=ScoreWeights)
     tiers: TierThresholds = Field(default_factory=TierThresholds)
@@ -113,9 +132,9 @@ class Settings(BaseSettings):
     survey_expiry_days: int = Field(30, ge=1)
     web_url: str = Field("http://127.0.0.1:8000", description="base URL of `handover web`, used in survey links")
 
-    @field_validator("now", mode="before")
+    @field_validator("now", "max_share", mode="before")
     @classmethod
-    def _blank_now_is_real_clock(cls, value):
+    def _blank_is_unset(cls, value):
         return None if value in ("", None) else value
 
     @classmethod

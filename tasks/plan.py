@@ -1,30 +1,50 @@
-"""Stage 3, plan: a successor (or the public pool) for every customer, with the reasons."""
+"""Stage 3, plan: a successor (or the public pool) for every customer, with the reasons.
+
+Reps leaving together (cases sharing a ``team_key``) are planned as one: the plan stage of a team case
+waits until every teammate without a plan has been classified, then plans all their customers in one
+allocation (no departing rep receives another's customers, no successor is overloaded across the cases)
+and stores each case's own plan in the same transaction; each teammate's plan stage then finds its plan
+and goes on. A rejected plan is planned again for its case alone, the teammates' plans counted as
+planned elsewhere (docs/allocation.md, "Team departures").
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from collections.abc import Collection, Mapping
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from handover import clock, stages
-from handover.allocation import AllocationOptions, AllocationResult, CustomerToPlace, RepFacts, allocate, eligible
+from handover.allocation import (AllocationOptions, AllocationResult, Candidate, CustomerToPlace, RepFacts, allocate,
+                                 eligible, split_plan)
 from handover.db import session_scope
+from handover.settings import Settings, get_settings
 from models import (Assignment, CaseCustomer, CaseStatus, Customer, Employee, OffboardingCase, Plan,
                     PlanStatus, Role, Suspension)
 from tasks._prefect import stage_task
+
+TEAM_RETRY = timedelta(minutes=15)  # a team case waiting for its teammates' classify looks again after this
+
+
+def options_from(settings: Settings) -> AllocationOptions:
+    """The plan's knobs from the company settings (``max_share``, ``mixed_weights``)."""
+    return AllocationOptions(max_share=settings.max_share, mixed_weights=settings.mixed_weights.model_dump())
 
 
 def latest_plan(session: Session, case_id: int) -> Plan | None:
     return session.exec(select(Plan).where(Plan.case_id == case_id).order_by(Plan.version.desc())).first()
 
 
-def customers_to_place(rows: list[CaseCustomer], from_rep: str) -> list[CustomerToPlace]:
-    ordered = sorted(rows, key=lambda r: (-(r.score or 0), r.customer_id))
+def customers_to_place(rows_by_departing: Mapping[str, list[CaseCustomer]]) -> list[CustomerToPlace]:
+    """The classified customers of one or more departing reps, highest score first."""
+    ordered = sorted(((row, rep) for rep, rows in rows_by_departing.items() for row in rows),
+                     key=lambda pair: (-(pair[0].score or 0), pair[0].customer_id))
     return [CustomerToPlace(id=r.customer_id, tier=r.tier, score=r.score,
                             region=r.snapshot["customer"]["region"], industry=r.snapshot["customer"]["industry"],
-                            from_rep=from_rep) for r in ordered]
+                            from_rep=rep) for r, rep in ordered]
 
 
 def _planned_elsewhere(session: Session, case_id: int | None) -> dict[str, int]:
@@ -59,13 +79,40 @@ def rep_facts(session: Session, today: date, case_id: int | None) -> list[RepFac
                      handover_score=e.handover_score) for e in reps]
 
 
-def make_plan(session: Session, case_id: int | None, departing_id: str, rows: list[CaseCustomer],
-              strategy: str, today: date) -> AllocationResult:
-    """The plan for the given classified customers, computed and returned, nothing stored."""
-    candidates, excluded = eligible(rep_facts(session, today, case_id), [departing_id], today)
-    result = allocate(customers_to_place(rows, departing_id), candidates, strategy, AllocationOptions())
+def make_plan(session: Session, case_id: int | None, rows_by_departing: Mapping[str, list[CaseCustomer]],
+              departing: Collection[str], strategy: str,
+              today: date) -> tuple[AllocationResult, list[CustomerToPlace], list[Candidate]]:
+    """One plan for the classified customers of the departing reps, with its input; nothing stored.
+
+    No rep of ``departing`` (the whole team) receives customers; other open cases than ``case_id``
+    count as planned elsewhere.
+    """
+    candidates, excluded = eligible(rep_facts(session, today, case_id), departing, today)
+    customers = customers_to_place(rows_by_departing)
+    result = allocate(customers, candidates, strategy, options_from(get_settings()))
     result.metrics["reps_excluded"] = len(excluded)
-    return result
+    return result, customers, candidates
+
+
+def departing_with(session: Session, case: OffboardingCase) -> list[str]:
+    """The case's departing rep and every teammate leaving with them (none of them may receive customers)."""
+    if case.team_key is None:
+        return [case.employee_id]
+    return list(session.exec(select(OffboardingCase.employee_id).where(OffboardingCase.team_key == case.team_key)
+                             .order_by(OffboardingCase.id)))
+
+
+def team_of(session: Session, case_id: int) -> list[OffboardingCase]:
+    """The case and its teammates, locked in id order (two team cases planning at once cannot deadlock)."""
+    key = stages.load_case(session, case_id).team_key
+    if key is None:
+        return [stages.load_case(session, case_id, for_update=True)]
+    return list(session.exec(select(OffboardingCase).where(OffboardingCase.team_key == key)
+                             .order_by(OffboardingCase.id).with_for_update().execution_options(populate_existing=True)))
+
+
+def _rows(session: Session, case_id: int) -> list[CaseCustomer]:
+    return list(session.exec(select(CaseCustomer).where(CaseCustomer.case_id == case_id)))
 
 
 def store_plan(session: Session, case_id: int, version: int, result: AllocationResult, now) -> Plan:
@@ -77,19 +124,54 @@ def store_plan(session: Session, case_id: int, version: int, result: AllocationR
     return plan
 
 
+def _plan_team(session: Session, case: OffboardingCase, unplanned: list[OffboardingCase], departing: list[str],
+               now: datetime) -> bool:
+    """One global plan for the team cases without a plan, once all are classified; False while waiting."""
+    waiting = [c.id for c in unplanned if not stages.is_done(session, c.id, "classify")]
+    if waiting:
+        stages.wait(session, case, "plan", f"classify of team cases {', '.join(map(str, waiting))}", now + TEAM_RETRY)
+        return False
+    rows = {c.employee_id: _rows(session, c.id) for c in unplanned}
+    result, customers, candidates = make_plan(session, case.id, rows, departing, case.strategy, now.date())
+    parts = split_plan(result, customers, candidates, list(rows))
+    for other in unplanned:
+        metrics = {**parts[other.employee_id].metrics, "reps_excluded": result.metrics["reps_excluded"],
+                   "team": {"key": other.team_key, "departing": list(rows), **result.metrics}}
+        store_plan(session, other.id, 1, AllocationResult(result.strategy, parts[other.employee_id].placements,
+                                                          metrics), now)
+        if other.id != case.id:
+            other.resume_at = now  # its plan stage finds the plan on its next run (``handover tick``)
+            session.add(other)
+    return True
+
+
+def _plan_case(session: Session, case: OffboardingCase, team: list[OffboardingCase], now: datetime) -> bool:
+    """Store the case's plan (with its teammates' when they have none yet); False while the team is waited for."""
+    plan = latest_plan(session, case.id)
+    if plan is not None and plan.status != PlanStatus.rejected:
+        return True  # planned with the team, or a re-run: never planned twice
+    departing = [c.employee_id for c in team]
+    unplanned = [c for c in team if c.status == CaseStatus.open and latest_plan(session, c.id) is None]
+    if plan is None and len(unplanned) > 1:
+        return _plan_team(session, case, unplanned, departing, now)
+    result, _, _ = make_plan(session, case.id, {case.employee_id: _rows(session, case.id)}, departing,
+                             case.strategy, now.date())
+    store_plan(session, case.id, (plan.version + 1) if plan else 1, result, now)
+    return True
+
+
 @stage_task(name="plan")
-def draft_plan(case_id: int) -> dict:
-    """Choose a successor or the pool for every customer (a new version after a rejection)."""
+def draft_plan(case_id: int) -> bool:
+    """Choose a successor or the pool for every customer (with the team when reps leave together;
+    a new version after a rejection). False while teammates are still being classified."""
     with session_scope() as session:
-        case = stages.load_case(session, case_id, for_update=True)
-        plan = latest_plan(session, case_id)
-        if not stages.is_done(session, case_id, "plan"):
-            now = clock.now()
-            stages.start(session, case, "plan", now)
-            if plan is None or plan.status == PlanStatus.rejected:
-                rows = session.exec(select(CaseCustomer).where(CaseCustomer.case_id == case_id)).all()
-                result = make_plan(session, case_id, case.employee_id, list(rows), case.strategy, now.date())
-                plan = store_plan(session, case_id, (plan.version + 1) if plan else 1, result, now)
-            stages.finish(session, case, "plan", now)
-        return {"version": plan.version, "strategy": plan.strategy,
-                "placed": plan.metrics.get("placed"), "pooled": plan.metrics.get("pooled")}
+        team = team_of(session, case_id)
+        case = next(c for c in team if c.id == case_id)
+        if stages.is_done(session, case_id, "plan"):
+            return True
+        now = clock.now()
+        stages.start(session, case, "plan", now)
+        if not _plan_case(session, case, team, now):
+            return False
+        stages.finish(session, case, "plan", now)
+        return True

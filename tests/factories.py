@@ -58,3 +58,29 @@ def small_company(customers_per_tier: int = 2) -> dict[str, list[str]]:
             session.add(Interaction(id=f"F-{c.id}", customer_id=c.id, employee_id="R0", at=START + timedelta(days=20),
                                     kind="call", summary="planned follow-up", scheduled=True))
     return {"customers": [c.id for c in customers], "successors": ["RS", "RM", "RJ"]}
+
+
+def second_departing_rep(employee_id: str = "R1", manager_id: str = "M2", customers_per_tier: int = 2) -> list[str]:
+    """Another senior rep of 华东/制造业 (a successor the plan would like) who leaves with R0, managed by
+    ``manager_id`` (created when missing); owns customers of each tier, ids C<employee_id>-n."""
+    with session_scope() as session:
+        if session.get(Employee, manager_id) is None:
+            session.add(Employee(id=manager_id, name="孙丽", email=f"{manager_id.lower()}@example.com", role="manager",
+                                 level="senior"))
+        session.add(Employee(id=employee_id, name=f"Leaver {employee_id}", email=f"{employee_id.lower()}@example.com",
+                             manager_id=manager_id, level="senior", regions=["华东", "华南"],
+                             industries=["制造业", "零售"], capacity=100))
+        session.flush()
+        ids = []
+        for tier, amount in AMOUNTS.items():
+            for i in range(customers_per_tier):
+                ids.append(f"C{employee_id}-{len(ids) + 1}")
+                session.add(Customer(
+                    id=ids[-1], name=f"{tier} 客户 {employee_id}-{i}", owner_id=employee_id,
+                    region="华东" if i % 2 else "华南", industry="零售" if len(ids) % 2 else "制造业",
+                    expected_amount=Decimal(amount), contribution=Decimal(amount) / 3,
+                    contact_name=f"联系人{ids[-1]}", contact_email=f"{ids[-1]}@example.cn",
+                    last_contact_at=START - timedelta(days=12), last_order_at=START - timedelta(days=50),
+                    created_at=START - timedelta(days=600), first_registered_by=employee_id,
+                    owner_since=START - timedelta(days=500)))
+    return ids

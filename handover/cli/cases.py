@@ -28,7 +28,8 @@ def _day(value: str, option: str) -> date:
 
 @app.command()
 def offboard(
-    employee_id: Annotated[str, typer.Argument(help="the departing rep's employee id")],
+    employee_ids: Annotated[list[str], typer.Argument(help="the departing rep's employee id; several reps leaving "
+                                                           "together are planned as one team")],
     last_day: Annotated[str, typer.Option("--last-day", help="last working day, YYYY-MM-DD")],
     by: Annotated[str, typer.Option("--by", help="HR or admin starting the case (default: HANDOVER_USER)")] = "",
     strategy: Annotated[Optional[str], typer.Option(help="allocation strategy")] = None,
@@ -36,18 +37,32 @@ def offboard(
     compare: Annotated[Optional[str], typer.Option(help="with --dry-run: strategies side by side, comma-separated")] = None,
     json: Json = False,
 ) -> None:
-    """Start the offboarding of a rep and run it up to the manager's approval."""
+    """Start the offboarding of one rep, or of several leaving together, and run it up to the managers' approval."""
     day = _day(last_day, "--last-day")
     chosen = strategy or get_settings().default_strategy
     if dry_run or compare:
         strategies = [s.strip() for s in compare.split(",")] if compare else [chosen]
-        previews = case_views.dry_run(by, employee_id, strategies, exported=json)
+        previews = case_views.dry_run(by, employee_ids, strategies, exported=json)
         print_json(previews if compare else previews[0]) if json else _show_previews(previews)
         return
-    case_id, created = cases.open_case(employee_id, day, chosen, actor_id(by))
-    err.print(f"case {case_id} {'opened' if created else 'already open'} for {employee_id}")
-    stage = cases.run_case(case_id)
-    print_json({"case_id": case_id, "stage": stage}) if json else out.print(f"case {case_id}: stage {stage}")
+    opened = cases.open_cases(employee_ids, day, chosen, actor_id(by))
+    for case_id, employee_id, created in opened:
+        err.print(f"case {case_id} {'opened' if created else 'already open'} for {employee_id}")
+    reached = cases.run_cases([case_id for case_id, _, _ in opened])
+    if len(reached) == 1:
+        case_id, stage = next(iter(reached.items()))
+        print_json({"case_id": case_id, "stage": stage}) if json else out.print(f"case {case_id}: stage {stage}")
+        return
+    team = [{"case_id": c["case_id"], "employee_id": c["employee_id"], "team_key": c["team_key"], "stage": c["stage"]}
+            for c in map(cases.case_status, reached)]
+    print_json({"team_key": team[0]["team_key"], "cases": team}) if json else _show_team(team)
+
+
+def _show_team(team: list[dict]) -> None:
+    table = Table("case", "employee", "stage", title=f"team departure {team[0]['team_key']}: one plan for all")
+    for c in team:
+        table.add_row(str(c["case_id"]), c["employee_id"], c["stage"])
+    out.print(table)
 
 
 def _show_previews(previews: list[dict]) -> None:
@@ -58,8 +73,19 @@ def _show_previews(previews: list[dict]) -> None:
                       f"{m.get('ratio_to_optimum', 1):.3f}" if m.get("ratio_to_optimum") is not None else "-",
                       f"{m.get('gini', 0):.3f}" if m.get("gini") is not None else "-")
     out.print(table)
+    if "by_departing" in previews[0]:
+        _show_parts(previews[0])
     if len(previews) == 1:
         _show_assignments(previews[0]["assignments"][:40])
+
+
+def _show_parts(preview: dict) -> None:
+    table = Table("departing rep", "placed", "pooled", "W", "successors",
+                  title=f"{preview['strategy']}: one plan for {', '.join(preview['employee_ids'])}, per departing rep")
+    for rep, part in preview["by_departing"].items():
+        table.add_row(rep, str(part["placed"]), str(part["pooled"]), f"{part['W']:.0f}",
+                      ", ".join(f"{s} {line['count']}" for s, line in sorted(part["per_successor"].items())))
+    out.print(table)
 
 
 def _show_assignments(assignments: list[dict]) -> None:
@@ -111,6 +137,9 @@ def status(case_id: int, by: By = "", json: Json = False) -> None:
         table.add_row(s["name"], s["state"], f"{s['started_at']:%Y-%m-%d %H:%M}" if s["started_at"] else "",
                       f"{s['finished_at']:%Y-%m-%d %H:%M}" if s["finished_at"] else "", s["waiting_for"])
     out.print(table)
+    if document["team"]:
+        out.print(f"team departure {document['team_key']}, planned as one with: " + ", ".join(
+            f"case {t['case_id']} ({t['employee_id']}, {t['stage']})" for t in document["team"]))
     handed = sum(1 for c in document["customers"] if c["state"] == "handed_over")
     out.print(f"{handed} of {len(document['customers'])} customers handed over")
 
@@ -122,10 +151,10 @@ def list_cases(by: By = "", json: Json = False) -> None:
     if json:
         print_json(rows)
         return
-    table = Table("case", "employee", "last day", "stage", "customers", "handed over")
+    table = Table("case", "employee", "team", "last day", "stage", "customers", "handed over")
     for r in rows:
-        table.add_row(str(r["case_id"]), r["employee_id"], str(r["last_day"]), r["stage"], str(r["customers"]),
-                      str(r["handed_over"]))
+        table.add_row(str(r["case_id"]), r["employee_id"], r["team_key"] or "", str(r["last_day"]), r["stage"],
+                      str(r["customers"]), str(r["handed_over"]))
     out.print(table)
 
 

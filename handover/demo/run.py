@@ -1,8 +1,9 @@
-"""`handover demo`: a sample company, one rep's offboarding, run end to end on a simulated clock.
+"""`handover demo`: a sample company, one rep's offboarding, run end to end on a simulated clock; then
+two reps leaving together, planned as one team (a dry run).
 
 Everything runs through the real code: the CSV import, the Prefect flows, the outbox, the survey web
-page, the evaluation. Only the people are simulated (handover/demo/world.py) and the clock moves a
-day at a time.
+page, the evaluation, the team plan. Only the people are simulated (handover/demo/world.py) and the
+clock moves a day at a time.
 """
 
 from __future__ import annotations
@@ -173,6 +174,7 @@ def _epilogue(console: Console, case_id: int, folder: Path) -> None:
     else:
         console.print(f"case {case_id} is still at stage {status['stage']}: run with more --days to reach the evaluation")
     _show_pool(console)
+    _show_team_departure(console)
     console.print(f"\nWhere to look:\n  outbox (.eml files): {folder / 'outbox'}\n"
                   f"  database: {get_settings().resolved_database_url}\n"
                   f"  report: HANDOVER_HOME={folder} .venv/bin/handover report {case_id} --format html --output report.html\n"
@@ -193,6 +195,46 @@ def _show_pool(console: Console) -> None:
     with session_scope() as session:
         result = claim(session, customer_id=pool[0]["id"], rep_id=reps[-1].id, now=clock.now())
     console.print(f"{reps[-1].name} ({reps[-1].id}) claims {pool[0]['id']} from the pool: {result.message}")
+
+
+def _team_leaving(session) -> list[str]:
+    """The two active reps with the most customers: the pair whose leaving together strains capacity most."""
+    from models import Customer
+
+    owners = session.exec(select(Customer.owner_id, func.count()).join(Employee, Employee.id == Customer.owner_id)
+                          .where(Employee.role == Role.rep, Employee.status == "active")
+                          .group_by(Customer.owner_id).order_by(func.count().desc(), Customer.owner_id).limit(2)).all()
+    return [owner for owner, _ in owners]
+
+
+def _show_team_departure(console: Console) -> None:
+    """Two reps leave together: their global plan (a dry run of `offboard E1 E2`), against planning them
+    one at a time, which knows nothing of the other leaver."""
+    with session_scope() as session:
+        pair = _team_leaving(session)
+    strategy = get_settings().default_strategy
+    console.rule(f"[bold]Team departure: {' and '.join(pair)} leave together (dry run: nothing stored)")
+    team = cases.preview_plans(pair, [strategy])[0]
+    table = Table("departing rep", "customers", "placed", "pooled", "W", "successors", title=f"one {strategy} plan")
+    for rep, part in team["by_departing"].items():
+        table.add_row(rep, str(part["placed"] + part["pooled"]), str(part["placed"]), str(part["pooled"]),
+                      f"{part['W']:.0f}", str(len(part["per_successor"])))
+    console.print(table)
+    console.print(f"together: {_strain(team['assignments'], team['metrics'], pair)}")
+    alone = [line for rep in pair for line in cases.preview_plans([rep], [strategy])[0]["assignments"]]
+    console.print(f"one at a time instead: {_strain(alone, team['metrics'], pair)}")
+
+
+def _strain(assignments: list[dict], metrics: dict, pair: list[str]) -> str:
+    """How many successors get more than their room, and how many customers go to a rep who is leaving."""
+    room = {rep: line["free_before"] for rep, line in metrics["per_successor"].items()}
+    load: dict[str, int] = {}
+    for line in assignments:
+        load[line["successor_id"]] = load.get(line["successor_id"], 0) + 1
+    over = sorted(rep for rep, count in load.items() if rep in room and count > room[rep])
+    names = f" ({', '.join(over[:5])})" if over else ""
+    return (f"successors over their room: {len(over)}{names}; customers to a leaver: "
+            f"{sum(load.get(rep, 0) for rep in pair)}; to the pool: {load.get(None, 0)}")
 
 
 def _show_report(console: Console, case_id: int) -> None:

@@ -17,6 +17,8 @@ def test_the_demo_runs_a_case_to_its_evaluation(settings_env, prefect):
     assert run_demo(Console(file=story, width=160), Console(file=log, width=160), reps=8, customers=300) == 0
     text = story.getvalue()
     assert "stage timeline" in text and "Churn rate" in text and "claims" in text
+    assert "leave together" in text and "together: successors over their room: 0;" in text
+    assert "customers to a leaver: 0;" in text.split("one at a time instead")[0], "the team plan gives leavers nothing"
     with session_scope() as session:
         case = session.exec(select(OffboardingCase)).one()
         assert case.status == "closed" and session.get(CaseReport, case.id) is not None

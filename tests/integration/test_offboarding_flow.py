@@ -136,7 +136,7 @@ def test_a_dry_run_stores_nothing(company):
                     for t in (Plan, Assignment, CaseCustomer, OutboxMessage, AuditEntry, Meeting)]
 
     before = counts()
-    previews = cases.preview_plans("R0", ["optimal", "round-robin", "by-region"])
+    previews = cases.preview_plans(["R0"], ["optimal", "round-robin", "by-region"])
     assert [p["strategy"] for p in previews] == ["optimal", "round-robin", "by-region"]
     assert all(len(p["assignments"]) == 8 for p in previews)
     assert counts() == before
