@@ -198,3 +198,57 @@ def test_approving_needs_the_departing_reps_manager(world):
         cases.decide_plan(case_id, by="M2", approve=True, resume=False)
     refused(cli("approve", "1", "--by", "RS"), "may decide case 1's plan")
     assert snapshot() == before
+
+
+def _case_with_customers(*customer_ids: str) -> int:
+    """R0's case with its customers inventoried (what the flow's first stage does), without running the flow."""
+    case_id, _ = cases.open_case("R0", date.fromisoformat(LAST_DAY), "optimal", "HR1")
+    with session_scope() as session:
+        session.add_all([CaseCustomer(case_id=case_id, customer_id=c) for c in customer_ids])
+    return case_id
+
+
+def test_a_departing_rep_writes_handover_notes_until_their_last_day(world):
+    case_id = _case_with_customers("C001", "C002")
+    result = cli("notes", str(case_id), "C001", "--text", "先确认库存再报价", "--by", "R0")
+    assert result.exit_code == 0, result.output
+    with session_scope() as session:
+        row = session.exec(select(CaseCustomer).where(CaseCustomer.customer_id == "C001")).one()
+        assert row.handover_notes == "先确认库存再报价"
+    written = audit_rows("notes.write")
+    assert [(e.actor_id, e.subject_id, e.after) for e in written] == [("R0", "C001", {"characters": 8})]
+    before = snapshot()
+    refused(cli("notes", "1", "C002", "--text", "x", "--by", "RS"), "RS may not write handover notes: it is R0's")
+    refused(cli("notes", "1", "C003", "--text", "x", "--by", "R0"), "customer 'C003': not in case 1")
+    refused(cli("notes", "1", "C002", "--text", " ", "--by", "R0"), "--text: write what the successor should know")
+    clock.set_now(START.replace(day=5, month=12))  # the day after the last day
+    refused(cli("notes", "1", "C002", "--text", "x", "--by", "R0"), "their last day (2026-12-04) has passed")
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("args, message", [
+    (["pool", "claim", "NOPE", "--by", "RS"], "customer 'NOPE': no such customer"),
+    (["customers", "--owner", "NOPE", "--by", "ADM"], "unknown employee 'NOPE' (not an employee id"),
+    (["revisit", "1", "NOPE", "--by", "RS", "--outcome", "ok"], "customer NOPE: no such customer"),
+    (["suspend", "NOPE", "--by", "M1", "--reason", "x"], "employee 'NOPE': no such employee"),
+    (["approve", "9", "--by", "M1"], "case 9"),
+    (["plan", "9", "--by", "ADM"], "case 9: no such offboarding case"),
+])
+def test_unknown_ids_are_named_and_change_nothing(world, args, message):
+    _case_with_customers("C001")
+    before = snapshot()
+    refused(cli(*args), message)
+    assert snapshot() == before
+
+
+def test_malformed_settings_are_named_and_change_nothing(world, monkeypatch):
+    before = snapshot()
+    monkeypatch.setenv("HANDOVER_TIERS__A", "a lot")
+    get_settings.cache_clear()
+    refused(cli("offboard", "R0", "--last-day", LAST_DAY, "--by", "HR1"), "invalid settings: tiers.a")
+    monkeypatch.setenv("HANDOVER_TIERS__A", "100")  # below tier B
+    get_settings.cache_clear()
+    refused(cli("customers", "--by", "ADM"), "invalid settings: tiers: Value error, tier thresholds must satisfy")
+    monkeypatch.delenv("HANDOVER_TIERS__A")
+    get_settings.cache_clear()
+    assert snapshot() == before
