@@ -34,6 +34,7 @@ def request_approval(case_id: int) -> bool:
                     "case": {"id": case_id, "employee_name": departing.name, "last_day": case.last_day},
                     "plan": {"strategy": plan.strategy, "customers": customers, "placed": customers - pooled,
                              "pooled": pooled},
-                    "command": f"handover plan {case_id}  ·  handover approve {case_id} --by {manager.id}"})
+                    "command": f"handover plan {case_id} --by {manager.id}  ·  "
+                               f"handover approve {case_id} --by {manager.id}"})
         stages.wait(session, case, "approve", f"approval of plan v{plan.version} by {manager.id}", None)
         return False
