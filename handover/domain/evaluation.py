@@ -14,7 +14,8 @@ Definitions (every rate is a percentage with one decimal, ``None`` when its deno
 - *complaints*: handed-over customers with at least one revisit outcome ``complaint``.
 - *CSAT*: mean of answered 1-5 scores; *NPS*: % promoters (9-10) minus % detractors (0-6).
 - *revisits*: done on or before the due date = on time; done after = late; not done and past due =
-  overdue; not yet due = upcoming. On-time rate = on time / (on time + late + overdue).
+  overdue; not yet due = upcoming; closed without a visit (no outcome: the customer went to the public
+  pool) = closed, not counted. On-time rate = on time / (on time + late + overdue).
 - *completeness* per handed-over customer: share of the applicable items present — contacts, history,
   open deals recorded (every open deal has a stage and an expected close date), briefing sent, and the
   three-way meeting held (only where the tier requires one). The case figure is the mean.
@@ -245,6 +246,8 @@ def _satisfaction(surveys: list[SurveyFact]) -> dict[str, Any]:
 
 
 def _revisit_state(revisit: RevisitFact, as_of: date) -> str:
+    if revisit.done_on is not None and revisit.outcome is None:
+        return "closed"
     if revisit.done_on is not None:
         return "on_time" if revisit.done_on <= revisit.due_on else "late"
     return "overdue" if as_of > revisit.due_on else "upcoming"
@@ -259,6 +262,7 @@ def _revisits(revisits: list[RevisitFact], as_of: date) -> dict[str, Any]:
         "late": states["late"],
         "overdue": states["overdue"],
         "upcoming": states["upcoming"],
+        "closed": states["closed"],
         "on_time_rate": percent(states["on_time"], due),
     }
 

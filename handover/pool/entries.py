@@ -13,7 +13,7 @@ from handover.acting import check_standing
 from handover.errors import HandoverError, NotAllowed
 from handover.pool._common import customer as load_customer
 from handover.pool._common import employee, tier
-from models import Customer, Role
+from models import Customer, Revisit, Role
 from models.pool import RECLAIM_KINDS, PoolEntry, PoolEntryKind
 
 
@@ -39,12 +39,22 @@ def take_into_pool(session: Session, *, customer_id: str, expected_owner: str | 
     entry = PoolEntry(customer_id=customer_id, kind=kind, reason=reason, entered_at=now,
                       previous_owner_id=expected_owner, actor_id=actor_id, case_id=case_id)
     session.add(entry)
+    _close_revisits(session, customer_id, now)
     audit.record(session, actor_id=actor_id, action=_audit_action(kind), subject_type="customer",
                  subject_id=customer_id, at=now, case_id=case_id,
                  before={"owner_id": expected_owner, "in_pool": False},
                  after={"owner_id": None, "in_pool": True, "pool_entry": kind.value}, reason=reason)
     session.flush()
     return entry
+
+
+def _close_revisits(session: Session, customer_id: str, now: datetime) -> None:
+    """Follow-ups still owed to a customer that leaves its owner for the pool are closed: nobody owes them
+    any more. Open, they would be reminded, escalated and counted as overdue in the case's evaluation.
+    Closed without a visit = ``done_at`` set, no ``outcome`` (handover.domain.evaluation counts them apart)."""
+    session.execute(update(Revisit).where(Revisit.customer_id == customer_id, col(Revisit.done_at).is_(None))
+                    .values(done_at=now, note="closed: the customer went to the public pool")
+                    .execution_options(synchronize_session=False))
 
 
 def put_in_pool(session: Session, *, customer_id: str, reason: str, now: datetime, actor_id: str | None = None,

@@ -145,7 +145,7 @@ def test_compute_case_report_from_the_tables(seeded):
     assert figures["complaints"] == {"customers": 1, "rate": 33.3}
     assert figures["satisfaction"]["csat_mean"] == 3.5 and figures["satisfaction"]["nps"] == 0.0
     assert figures["satisfaction"]["response_rate"] == 66.7
-    assert figures["revisits"] == {"total": 5, "on_time": 2, "late": 2, "overdue": 1, "upcoming": 0,
+    assert figures["revisits"] == {"total": 5, "on_time": 2, "late": 2, "overdue": 1, "upcoming": 0, "closed": 0,
                                    "on_time_rate": 40.0}
     # C1 5/5; C2: contacts, briefing of 5 = 40; C3: contacts, history, deals of 4 (C tier: no meeting) = 75
     assert figures["completeness"]["per_customer"] == {"C1": 100.0, "C2": 40.0, "C3": 75.0}

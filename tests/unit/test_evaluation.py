@@ -93,7 +93,7 @@ def test_satisfaction(figures):
 
 def test_revisits(figures):
     # on time: C1#1, C2#1, C4#1; late: C1#2, C3#1; overdue: C2#2; upcoming: C4#2
-    assert figures["revisits"] == {"total": 7, "on_time": 3, "late": 2, "overdue": 1, "upcoming": 1,
+    assert figures["revisits"] == {"total": 7, "on_time": 3, "late": 2, "overdue": 1, "upcoming": 1, "closed": 0,
                                    "on_time_rate": 50.0}
 
 
