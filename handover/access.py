@@ -100,3 +100,16 @@ def audit_refusal(actor: Actor, customer_owner_id: str | None, case_manager_id: 
     if has_case and case_manager_id != actor.id:
         return f"{actor.id} (manager) may not read the audit of a case outside their team"
     return None
+
+
+def meeting_refusal(actor: Actor, departing_id: str, departing_manager_id: str | None, successor_id: str,
+                    today: date, what: str) -> str | None:
+    """A three-way meeting is moved by those who attend or answer for it: the successor, the departing rep
+    (until their last day), the departing rep's manager, or an admin."""
+    if actor.id == departing_id:
+        return handover_task_refusal(actor, departing_id, today, what)
+    refusal = standing_refusal(actor)
+    if refusal or actor.role == ADMIN or actor.id in (successor_id, departing_manager_id):
+        return refusal
+    return (f"{actor.id} ({actor.role}) may not {what}: only the successor {successor_id}, the departing rep "
+            f"{departing_id}, their manager or an admin may")

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import timezone
 from pathlib import Path
 
-from sqlalchemy import DateTime, Engine, event
+from sqlalchemy import DateTime, Engine, event, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
@@ -42,7 +42,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=FULL")  # a commit is on disk when it returns (see commit_without_waiting)
     cursor.close()
+
+
+def _sqlite_durable_again(dbapi_connection, _record) -> None:
+    """A connection goes back to the pool waiting for the disk again (commit_without_waiting relaxed it)."""
+    if dbapi_connection is not None:
+        dbapi_connection.execute("PRAGMA synchronous=FULL")
 
 
 def make_engine(url: str) -> Engine:
@@ -52,6 +59,7 @@ def make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "checkin", _sqlite_durable_again)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -85,3 +93,19 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def commit_without_waiting(session: Session) -> None:
+    """Let this unit of work's commit return before it reaches the disk; call it before any write.
+
+    The commit still survives a crash of any of our processes (SQLite: the operating system holds it;
+    PostgreSQL: the server does). An operating-system crash or power loss (PostgreSQL: also a crash of
+    the database server) may undo it, with the other such commits since the last one that waited.
+    For bookkeeping that a later commit makes durable within a bounded number of steps (the outbox
+    sender); SQLite: synchronous=NORMAL on this connection until it goes back to the pool, PostgreSQL:
+    synchronous_commit off for this transaction.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit = off"))
+    else:
+        session.execute(text("PRAGMA synchronous=NORMAL"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -27,8 +27,10 @@ def plan_lines(session: Session, case_id: int) -> list[tuple[CaseCustomer, Assig
     return sorted(rows, key=lambda pair: (-(pair[0].score or 0), pair[0].customer_id))
 
 
-def _invite(session: Session, case: OffboardingCase, meeting: Meeting, row: CaseCustomer,
-            successor: Employee, departing: Employee) -> None:
+def send_invitations(session: Session, case: OffboardingCase, meeting: Meeting, row: CaseCustomer,
+                     successor: Employee, departing: Employee, *, previous_starts_at: datetime | None = None) -> None:
+    """The calendar invitation to the three attendees, at the meeting's SEQUENCE (one message each per
+    sequence: a reschedule raises it and names the time it had before)."""
     customer = row.snapshot["customer"]
     people = {"customer": customer_recipient(customer), "successor": as_recipient(successor),
               "departing": as_recipient(departing)}
@@ -36,11 +38,13 @@ def _invite(session: Session, case: OffboardingCase, meeting: Meeting, row: Case
                           starts_at=meeting.starts_at, ends_at=meeting.ends_at,
                           summary=f"{customer['name']} · {departing.name} → {successor.name}",
                           organizer=people["departing"], attendees=tuple(people.values()))
-    context = {"meeting": {"starts_at": meeting.starts_at, "ends_at": meeting.ends_at, "location": ""},
+    context = {"meeting": {"starts_at": meeting.starts_at, "ends_at": meeting.ends_at, "location": "",
+                           "previous_starts_at": previous_starts_at},
                "customer": {"name": customer["name"], "contact_name": customer["contact_name"]},
                "successor": person_context(successor), "departing": {"name": departing.name}}
+    version = f":seq{meeting.sequence}" if meeting.sequence else ""
     for role, recipient in people.items():
-        enqueue(session, kind="meeting_invitation", key=f"{case.id}:{row.customer_id}:meeting:{role}",
+        enqueue(session, kind="meeting_invitation", key=f"{case.id}:{row.customer_id}:meeting:{role}{version}",
                 to=recipient, case_id=case.id, customer_id=row.customer_id, calendar=event,
                 context={**context, "role": role})
 
@@ -72,7 +76,7 @@ def arrange_meetings(session: Session, case: OffboardingCase) -> list[Meeting]:
                           departing_id=departing.id, starts_at=starts, ends_at=ends)
         session.add(meeting)
         existing[row.customer_id] = meeting
-        _invite(session, case, meeting, row, successors[line.successor_id], departing)
+        send_invitations(session, case, meeting, row, successors[line.successor_id], departing)
         if row.tier == "A":
             enqueue(session, kind="task_meeting_to_attend", key=f"{case.id}:{row.customer_id}:meeting_to_attend",
                     to=as_recipient(manager), case_id=case.id, customer_id=row.customer_id, context={

@@ -35,6 +35,7 @@ def _meeting_invitation() -> dict[str, Any]:
             "starts_at": datetime(2025, 3, 14, 10, 0, tzinfo=_SHANGHAI),
             "ends_at": datetime(2025, 3, 14, 10, 45, tzinfo=_SHANGHAI),
             "location": "上海市静安区南京西路 1266 号 18 楼会议室",
+            "previous_starts_at": None,  # a reschedule: when the meeting was planned before
         },
         "customer": {"name": "上海云帆贸易有限公司", "contact_name": "陈静"},
         "successor": {"name": "李娜", "email": "li.na@example.com"},

@@ -49,8 +49,9 @@ def enqueue(session: Session, *, kind: str, key: str, to: Recipient, context: di
             calendar: CalendarEvent | None = None) -> OutboxMessage | None:
     """Render now and add an outbox row in the caller's transaction (session from handover.db.session_scope()).
 
-    Returns None when a row with this idempotency key already exists (nothing added). The Message-ID is
-    derived from the key. A template error or a bad address raises HandoverError and adds nothing.
+    Returns the stored row (a detached copy) or None when a row with this idempotency key already exists
+    (nothing added). The Message-ID is derived from the key. A template error or a bad address raises
+    HandoverError and adds nothing.
     """
     if not key or key != key.strip():
         raise HandoverError(f"email {kind}: idempotency key {key!r} must be non-empty without surrounding spaces")
@@ -72,4 +73,4 @@ def enqueue(session: Session, *, kind: str, key: str, to: Recipient, context: di
                   status=OutboxStatus.pending, created_at=now, attempts=0, next_attempt_at=now, last_error="")
     values.update(claimed_at=None, claimed_by="", sent_at=None)
     new_id = session.execute(_insert(session.get_bind().dialect.name), values).scalar_one_or_none()
-    return None if new_id is None else session.get(OutboxMessage, new_id)
+    return None if new_id is None else OutboxMessage(id=new_id, **values)  # what was stored, without reading it back

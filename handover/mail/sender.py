@@ -16,7 +16,7 @@ from sqlalchemy import Row, bindparam, or_, update
 from sqlmodel import select
 
 from handover import clock
-from handover.db import session_scope
+from handover.db import commit_without_waiting, session_scope
 from handover.errors import HandoverError, NotFound
 from handover.mail.liveness import SenderRun, is_alive
 from handover.mail.message import Recipient
@@ -81,6 +81,10 @@ _TAKE = (update(_T)
                  attempts=_T.c.attempts + 1)
          .returning(_T.c.attempts))
 PAGE = 200  # messages read from the database at a time (each is a complete MIME text)
+# Every this many steps a commit waits for the disk; the others do not (they survive a crash of the
+# process, not of the machine). So a power loss can undo the claims of at most this many messages,
+# which could then be sent a second time (with the same Message-ID); see docs/mail.md.
+DURABLE_EVERY = 100
 
 
 @lru_cache(maxsize=8)
@@ -130,14 +134,19 @@ def _record(session, claimed: Claimed, token: str, values: dict) -> None:
         _notify_manager(session, claimed.message, values["last_error"])
 
 
-def _step(token: str, outcome: tuple[Claimed, dict] | None, following: Row | None) -> Claimed | None:
+def _step(token: str, outcome: tuple[Claimed, dict] | None, following: Row | None, *,
+          wait_for_disk: bool = True) -> Claimed | None:
     """One committed transaction: record the previous message's outcome, then claim the next message.
 
     Both happen before any SMTP traffic for the next message, so at most one message (the one
     being transmitted) is ever ``sending``; doing both in one commit makes it one commit per message.
     The statements are plain Core UPDATEs built once, so a step costs little beyond its commit.
+    Without ``wait_for_disk`` the commit survives a crash of this process but not of the machine
+    (see ``commit_without_waiting`` and docs/mail.md).
     """
     with session_scope() as session:
+        if not wait_for_disk:
+            commit_without_waiting(session)
         if outcome is not None:
             _record(session, outcome[0], token, outcome[1])
         return _take(session, following, token) if following is not None else None
@@ -201,8 +210,9 @@ def deliver_pending(*, limit: int | None = None, transport: Transport | None = N
         transport = transport or open_transport(settings.smtp_url, settings.outbox_dir)
         outcome: tuple[Claimed, dict] | None = None
         try:
-            for message in _pages(due):
-                claimed, outcome = _step(run.token, outcome, message), None
+            for number, message in enumerate(_pages(due), start=1):
+                waits = number % DURABLE_EVERY == 0
+                claimed, outcome = _step(run.token, outcome, message, wait_for_disk=waits), None
                 if claimed is None:
                     continue
                 label, values = _attempt(transport, claimed, settings.sender)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import email
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -250,6 +254,40 @@ def test_a_row_left_sending_by_a_dead_sender_is_in_doubt_and_not_resent(smtp):
     with session_scope() as session:
         [audit] = session.exec(select(AuditEntry).where(AuditEntry.action == "outbox.resend")).all()
         assert (audit.actor_id, audit.subject_id, audit.before["status"]) == ("OPS", str(row_id), "in_doubt")
+
+
+_KILLED_SENDER = """
+import os, signal
+from handover.mail import deliver_pending, transport
+
+real_send, accepted = transport.SmtpTransport.send, []
+
+def send(self, **message):
+    real_send(self, **message)
+    accepted.append(message["recipient"])
+    if len(accepted) == 3:  # the server has the third message; its row is not marked yet
+        os.kill(os.getpid(), signal.SIGKILL)
+
+transport.SmtpTransport.send = send
+deliver_pending()
+"""
+
+
+def test_a_sender_killed_between_accept_and_mark_leaves_exactly_one_in_doubt(smtp):
+    for n in range(6):
+        _notice(n)
+    environment = {**os.environ, "HANDOVER_NOW": NOW.isoformat()}
+    killed = subprocess.run([sys.executable, "-c", _KILLED_SENDER], env=environment, capture_output=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
+    assert smtp.mailbox.per_recipient() == {f"c{n}@example.cn": 1 for n in range(3)}
+    states = Counter(row.status for row in _rows().values())
+    assert states == {OutboxStatus.sent: 2, OutboxStatus.sending: 1, OutboxStatus.pending: 3}  # the window: one
+    assert _rows()["c2@example.cn"].status == OutboxStatus.sending
+    assert deliver_pending() == {"sent": 3, "retry": 0, "failed": 0, "in_doubt": 1}
+    assert smtp.mailbox.per_recipient() == {f"c{n}@example.cn": 1 for n in range(6)}
+    [doubt] = [row for row in _rows().values() if row.status == OutboxStatus.in_doubt]
+    assert doubt.recipient == "c2@example.cn" and "sender stopped" in doubt.last_error
+    assert deliver_pending() == {"sent": 0, "retry": 0, "failed": 0, "in_doubt": 0}
 
 
 def test_a_lost_reply_after_the_message_went_out_is_in_doubt(smtp):
