@@ -36,6 +36,11 @@ def parse_meeting_time(text: str) -> datetime:
     return naive.replace(tzinfo=ZoneInfo(get_settings().timezone))
 
 
+def _local(moment: datetime) -> datetime:
+    """The database gives UTC back; people read the company's local time."""
+    return moment.astimezone(ZoneInfo(get_settings().timezone))
+
+
 def _meeting(session: Session, case_id: int, customer_id: str) -> Meeting:
     meeting = session.exec(select(Meeting).where(Meeting.case_id == case_id, Meeting.customer_id == customer_id)
                            .with_for_update()).first()
@@ -46,14 +51,14 @@ def _meeting(session: Session, case_id: int, customer_id: str) -> Meeting:
 
 def _busy(session: Session, meeting: Meeting) -> list[tuple[datetime, datetime]]:
     """The departing rep's other scheduled meetings (they attend every one)."""
-    return [(m.starts_at, m.ends_at) for m in session.exec(select(Meeting).where(
+    return [(_local(m.starts_at), _local(m.ends_at)) for m in session.exec(select(Meeting).where(
         Meeting.departing_id == meeting.departing_id, Meeting.state == MeetingState.scheduled,
         Meeting.id != meeting.id))]
 
 
 def _summary(meeting: Meeting, changed: bool) -> dict[str, Any]:
-    return {"case_id": meeting.case_id, "customer_id": meeting.customer_id, "starts_at": meeting.starts_at,
-            "ends_at": meeting.ends_at, "sequence": meeting.sequence, "changed": changed}
+    return {"case_id": meeting.case_id, "customer_id": meeting.customer_id, "starts_at": _local(meeting.starts_at),
+            "ends_at": _local(meeting.ends_at), "sequence": meeting.sequence, "changed": changed}
 
 
 def reschedule(case_id: int, customer_id: str, *, at: datetime, by: str | None) -> dict[str, Any]:
@@ -62,7 +67,7 @@ def reschedule(case_id: int, customer_id: str, *, at: datetime, by: str | None) 
     from tasks.meeting import send_invitations
 
     now, settings = clock.now(), get_settings()
-    starts_at = at.astimezone(ZoneInfo(settings.timezone))
+    starts_at = _local(at)
     with session_scope() as session:
         case = stages.load_case(session, case_id)
         meeting = _meeting(session, case_id, customer_id)
@@ -78,8 +83,8 @@ def reschedule(case_id: int, customer_id: str, *, at: datetime, by: str | None) 
         problem = meeting_time_problem(starts_at, now, settings.country, _busy(session, meeting))
         if problem:
             raise HandoverError(f"--at {problem}")
-        before = {"starts_at": meeting.starts_at.isoformat(), "sequence": meeting.sequence}
-        previous = meeting.starts_at
+        previous = _local(meeting.starts_at)
+        before = {"starts_at": previous.isoformat(), "sequence": meeting.sequence}
         meeting.starts_at, meeting.ends_at = starts_at, starts_at + MEETING_LENGTH
         meeting.sequence += 1
         session.add(meeting)
