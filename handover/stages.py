@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from handover.errors import NotFound
@@ -15,8 +16,16 @@ from models import STAGES, CaseStage, CaseStatus, OffboardingCase, StageState
 
 
 def load_case(session: Session, case_id: int, *, for_update: bool = False) -> OffboardingCase:
+    """The case; ``for_update`` holds it until the transaction ends, so one stage transaction runs at a time.
+
+    PostgreSQL: SELECT ... FOR UPDATE. SQLite has no row locks and ignores FOR UPDATE: a no-op write to the
+    row takes the database's write lock first (waiting for another writer), so the stage reads current data.
+    """
     query = select(OffboardingCase).where(OffboardingCase.id == case_id)
-    if for_update:
+    if for_update and session.get_bind().dialect.name == "sqlite":
+        session.execute(update(OffboardingCase).where(OffboardingCase.id == case_id)
+                        .values(id=OffboardingCase.id).execution_options(synchronize_session=False))
+    elif for_update:
         query = query.with_for_update()
     case = session.exec(query).first()
     if case is None:
