@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import date
 
 from prefect import flow
+from prefect.deployments import run_deployment
 
-from flows.approval import approval_from_ui
-from flows.progress import CaseProgress, publish_evaluation, publish_plan
+from flows.approval import CASE_RUN_NAME, approval_from_ui
+from flows.evaluation import evaluation
+from flows.progress import CaseProgress, publish_plan
 from tasks.approve import request_approval
 from tasks.classify import classify_customers
-from tasks.evaluate import evaluate_case
 from tasks.inventory import take_inventory
 from tasks.meeting import hold_meetings
 from tasks.notice import notify_customers
@@ -24,7 +25,7 @@ from tasks.plan import draft_plan
 from tasks.revisit import schedule_revisits
 
 
-@flow(name="offboarding", flow_run_name="offboarding-{employee_id}-{case_id}", log_prints=False)
+@flow(name="offboarding", flow_run_name=CASE_RUN_NAME, log_prints=False)
 def offboarding(case_id: int, employee_id: str) -> str:
     """Inventory → classify → plan → approval → meeting → notice → revisit → evaluate."""
     progress = CaseProgress(case_id)
@@ -45,16 +46,23 @@ def offboarding(case_id: int, employee_id: str) -> str:
     progress.update()
     if not schedule_revisits(case_id):
         return "revisit"
-    evaluate_case(case_id)
-    publish_evaluation(case_id)
+    evaluation(case_id)
     progress.update()
     return "closed"
 
 
 @flow(name="start-offboarding", log_prints=False)
 def start_offboarding(employee_id: str, last_day: date, by: str, strategy: str = "optimal") -> dict:
-    """HR's entry point in the Prefect UI: open the case (or find the open one) and run it."""
+    """HR's entry point in the Prefect UI: open the case (or find the open one) and start its run.
+
+    The case runs as a run of the offboarding deployment (on a worker), not linked as a subflow: the
+    server refuses to suspend a run that has a parent, and only a deployment's run is started again
+    when resumed.
+    """
     from handover.cases import open_case
+    from handover.deployments import OFFBOARDING
 
     case_id, _ = open_case(employee_id, last_day, strategy, by)
-    return {"case_id": case_id, "stage": offboarding(case_id=case_id, employee_id=employee_id)}
+    run = run_deployment(OFFBOARDING, parameters={"case_id": case_id, "employee_id": employee_id}, timeout=0,
+                         as_subflow=False, idempotency_key=f"case-{case_id}-start")
+    return {"case_id": case_id, "offboarding_run": str(run.id)}

@@ -214,10 +214,19 @@ def decide_plan(case_id: int, *, by: str, approve: bool, moves: dict[str, str] |
         else:
             case.strategy = strategy or case.strategy
             stages.reopen(session, case, "plan", now)
-        status = plan.status.value
-    if resume:
+        status, employee_id = plan.status.value, case.employee_id
+    if resume and not _resume_waiting_run(case_id, employee_id, by, approve, moves or {}, reason):
         run_case(case_id)
     return status
+
+
+def _resume_waiting_run(case_id: int, employee_id: str, by: str, approve: bool, moves: dict[str, str],
+                        reason: str) -> bool:
+    """A run suspended at approval (started from a deployment) continues on a worker with the decision."""
+    from flows.approval import PlanDecision, resume_waiting_run
+
+    decision = PlanDecision(by=by, approve=approve, moves=[f"{c}={s}" for c, s in moves.items()], reason=reason)
+    return resume_waiting_run(case_id, employee_id, decision)
 
 
 def record_revisit(case_id: int, customer_id: str, *, by: str, outcome: str, note: str = "") -> Revisit:
@@ -338,16 +347,18 @@ def due_cases(now) -> list[int]:
 
 
 def tick() -> dict[str, Any]:
-    """Everything that is due at the current time: departures, follow-ups, cases to continue, mail."""
+    """Everything that is due at the current time: departures, follow-ups, pool reclaims, cases to continue, mail."""
+    from flows.pool import pool_reclaim
     from flows.revisit import follow_up
     from handover.mail import deliver_pending
 
     now = clock.now()
     with session_scope() as session:
         departed = _mark_departed(session, now.date())
-    follow = follow_up()
+    follow, pool = follow_up(), pool_reclaim()
     advanced = {case_id: run_case(case_id) for case_id in due_cases(now)}
-    return {"now": now, "departed": departed, "follow_up": follow, "cases": advanced, "mail": deliver_pending()}
+    return {"now": now, "departed": departed, "follow_up": follow, "pool": pool, "cases": advanced,
+            "mail": deliver_pending()}
 
 
 def _classified_rows(session: Session, employee_ids: list[str], today: date) -> dict[str, list[CaseCustomer]]:

@@ -131,6 +131,8 @@ class Settings(BaseSettings):
     survey_reminder_days: int = Field(5, ge=1)
     survey_expiry_days: int = Field(30, ge=1)
     web_url: str = Field("http://127.0.0.1:8000", description="base URL of `handover web`, used in survey links")
+    work_pool: str = Field("handover", min_length=1,
+                           description="Prefect work pool whose workers run the deployments of `handover deploy`")
 
     @field_validator("now", "max_share", mode="before")
     @classmethod

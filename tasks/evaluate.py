@@ -6,6 +6,7 @@ from sqlmodel import Session
 
 from handover import clock, stages
 from handover.db import session_scope
+from handover.errors import HandoverError
 from handover.evaluation import save_case_report
 from handover.mail import enqueue
 from handover.people import as_recipient, employee, manager_of
@@ -33,6 +34,9 @@ def evaluate_case(case_id: int) -> dict:
         case = stages.load_case(session, case_id, for_update=True)
         if stages.is_done(session, case_id, "evaluate"):
             return session.get(CaseReport, case_id).figures
+        if not stages.is_done(session, case_id, "revisit"):
+            raise HandoverError(f"case {case_id}: is at stage {case.stage!r}; "
+                                "it is evaluated after its last revisit window closes")
         now = clock.now()
         stages.start(session, case, "evaluate", now)
         figures = save_case_report(session, case_id).figures

@@ -19,6 +19,7 @@ from handover.cli import serve as _serve  # noqa: E402,F401
 from handover.cli import web as _web  # noqa: E402,F401
 from handover.cli import followup as _followup  # noqa: E402,F401
 from handover.cli import mail as _mail  # noqa: E402,F401
+from handover.cli import deploy as _deploy  # noqa: E402,F401
 from handover.cli import audit as _audit  # noqa: E402,F401
 from handover.cli import notes as _notes  # noqa: E402,F401
 from handover.cli import meetings as _meetings  # noqa: E402,F401

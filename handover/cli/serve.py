@@ -11,16 +11,14 @@ from handover.cli.app import app
 
 @app.command()
 def serve(
-    follow_up_minutes: Annotated[int, typer.Option(help="how often the follow-up flow runs")] = 60,
+    follow_up_minutes: Annotated[int, typer.Option(help="how often the follow-up and pool-reclaim flows run")] = 60,
 ) -> None:
-    """Serve start-offboarding, offboarding and follow-up so HR and managers can use the Prefect UI."""
+    """Serve the deployments from this process so HR and managers can use the Prefect UI (no workers)."""
     from prefect import serve as serve_deployments
 
-    from flows.offboarding import offboarding, start_offboarding
-    from flows.revisit import follow_up
+    from handover.deployments import TAGS, handover_flows
 
-    serve_deployments(
-        start_offboarding.to_deployment(name="start-offboarding", tags=["handover"]),
-        offboarding.to_deployment(name="offboarding", tags=["handover"]),
-        follow_up.to_deployment(name="follow-up", tags=["handover"], interval=follow_up_minutes * 60),
-    )
+    periodic = {"follow-up", "pool-reclaim"}
+    serve_deployments(*(flow.to_deployment(name=name, tags=TAGS,
+                                           interval=follow_up_minutes * 60 if name in periodic else None)
+                        for flow, name in handover_flows()))

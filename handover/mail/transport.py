@@ -167,6 +167,11 @@ class SmtpTransport:
             self._reset()
             raise _verdict("end of DATA", code, reply)
 
+    def verify(self) -> None:
+        """Connect (and log in) once, then hang up; raises Unavailable naming what failed (`handover doctor`)."""
+        self._smtp = self._connect()
+        self.close()
+
     def close(self) -> None:
         if self._smtp is not None:
             try:
