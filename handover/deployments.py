@@ -13,6 +13,8 @@ from __future__ import annotations
 from importlib.metadata import version
 from typing import Any
 
+from handover.errors import HandoverError
+
 TAGS = ["handover"]
 OFFBOARDING = "offboarding/offboarding"
 
@@ -51,16 +53,34 @@ def ensure_work_pool(pool: str) -> bool:
             return True
 
 
+def check_server() -> str:
+    """The configured Prefect API URL, once it answers; HandoverError naming what to do otherwise."""
+    from prefect import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    if not url:
+        raise HandoverError("PREFECT_API_URL is not set: deployments are registered with a Prefect server; "
+                            "start one and set PREFECT_API_URL=http://HOST:4200/api (docs/deploy.md)")
+    with get_client(sync_client=True) as client:
+        problem = client.api_healthcheck()
+    if problem is not None:
+        raise HandoverError(f"PREFECT_API_URL {url}: the Prefect server does not answer ({problem}); "
+                            "start `prefect server start` or correct the URL")
+    return url
+
+
 def register(pool: str) -> dict[str, Any]:
     """Register (or update) every deployment in ``pool``; what was registered, for the CLI to print."""
     from prefect.deployments.runner import deploy
     from prefect.types.entrypoint import EntrypointType
 
+    server = check_server()
     created = ensure_work_pool(pool)
     flows = handover_flows()
     ids = deploy(*(flow.to_deployment(name=name, tags=TAGS, version=version("handover"),
                                       entrypoint_type=EntrypointType.MODULE_PATH) for flow, name in flows),
                  work_pool_name=pool, build=False, push=False, print_next_steps_message=False, ignore_warnings=True)
-    return {"work_pool": pool, "work_pool_created": created, "version": version("handover"),
+    return {"prefect_api": server, "work_pool": pool, "work_pool_created": created, "version": version("handover"),
             "deployments": [{"deployment": f"{flow.name}/{name}", "id": str(deployment_id)}
                             for (flow, name), deployment_id in zip(flows, ids)]}

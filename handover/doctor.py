@@ -167,7 +167,8 @@ def check_smtp(probe: Probe, settings: Settings) -> Check:
     except Exception as exc:
         return Check("smtp", FAIL, f"the SMTP server does not accept us: {exc}",
                      "check HANDOVER_SMTP_URL (host, port, scheme, user, password) and the firewall")
-    return Check("smtp", OK, "the SMTP server accepts a connection" + (" and our login" if "@" in settings.smtp_url else ""))
+    login = " and our login" if "@" in settings.smtp_url else ""
+    return Check("smtp", OK, f"the SMTP server accepts a connection{login}")
 
 
 def run_checks(probe: Probe, settings: Settings, deployments: list[str]) -> list[Check]:

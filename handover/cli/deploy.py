@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import redirect_stdout
+from dataclasses import asdict
 from typing import Annotated, Optional
 
 import typer
@@ -29,7 +30,8 @@ def deploy(
         print_json(result)
         return
     made = "created" if result["work_pool_created"] else "exists"
-    out.print(f"work pool {result['work_pool']!r} ({made}); registered handover {result['version']}:", highlight=False)
+    out.print(f"Prefect server {result['prefect_api']}, work pool {result['work_pool']!r} ({made}); "
+              f"registered handover {result['version']}:", highlight=False)
     for d in result["deployments"]:
         out.print(f"  {d['deployment']}  {d['id']}", highlight=False)
     err.print(f"run them with workers: prefect worker start --pool {result['work_pool']}", highlight=False)
@@ -44,11 +46,12 @@ def doctor(json: Json = False) -> None:
     settings = get_settings()
     checks = run_checks(LiveProbe(settings), settings, deployment_names())
     if json:
-        print_json({"ok": not failed(checks), "checks": [c.__dict__ for c in checks]})
+        print_json({"ok": not failed(checks), "checks": [asdict(c) for c in checks]})
     else:
         for c in checks:
             colour = {"ok": "green", FAIL: "red"}.get(c.status, "yellow")
-            out.print(f"[{colour}]{c.status:<4}[/{colour}]  {c.name:<11}  {escape(c.detail)}", highlight=False, soft_wrap=True)
+            out.print(f"[{colour}]{c.status:<4}[/{colour}]  {c.name:<11}  {escape(c.detail)}", highlight=False,
+                      soft_wrap=True)
             if c.fix:
                 out.print(f"{'':<17}→ {escape(c.fix)}", highlight=False, soft_wrap=True)
     if failed(checks):
