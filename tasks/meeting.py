@@ -1,4 +1,8 @@
-"""Stage 5, meeting: three-way meetings for important customers, an introduction for the others."""
+"""Stage 5, meeting: three-way meetings for important customers, an introduction for the others.
+
+Meetings are arranged in batches of ``BATCH`` customers, each in its own short transaction; a re-run
+continues with the customers that have no meeting (or introduction) yet.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,14 @@ from handover.domain.meetings import meeting_slots
 from handover.mail import CalendarEvent, enqueue
 from handover.people import as_recipient, customer_recipient, employee, manager_of, person_context
 from handover.settings import get_settings
-from models import Assignment, CaseCustomer, Employee, Meeting, MeetingState, OffboardingCase
+from models import Assignment, CaseCustomer, Employee, Meeting, MeetingState, OffboardingCase, OutboxMessage
 from tasks._prefect import stage_task
 from tasks.plan import latest_plan
+
+# Customers per transaction (of each kind): each transaction holds the case's lock while it renders up to
+# four emails per meeting and one per introduction. A multiple of the day's meeting slots, so each batch
+# of meetings fills whole days and the next batch starts on the following day.
+BATCH = 5
 
 
 def plan_lines(session: Session, case_id: int) -> list[tuple[CaseCustomer, Assignment]]:
@@ -58,24 +67,29 @@ def _introduce(session: Session, case: OffboardingCase, row: CaseCustomer, succe
                 "successor": {**person_context(successor), "phone": ""}, "departing": {"name": departing.name}})
 
 
-def arrange_meetings(session: Session, case: OffboardingCase) -> list[Meeting]:
-    """Schedule a meeting per A/B customer (others get an introduction); idempotent."""
+def arrange_meetings(session: Session, case: OffboardingCase, limit: int | None = None) -> int:
+    """Schedule a meeting per A/B customer (others get an introduction), at most ``limit`` customers of
+    each kind not yet done; returns how many it did. Idempotent: what exists is not done again."""
     settings = get_settings()
     existing = {m.customer_id: m for m in session.exec(select(Meeting).where(Meeting.case_id == case.id))}
+    introduced = set(session.exec(select(OutboxMessage.customer_id).where(
+        OutboxMessage.case_id == case.id, OutboxMessage.kind == "introduction")))
     departing = employee(session, case.employee_id)
     lines = [(row, line) for row, line in plan_lines(session, case.id) if line.successor_id]
-    to_meet = [(row, line) for row, line in lines if row.tier in settings.meeting_tiers]
-    new = [(row, line) for row, line in to_meet if row.customer_id not in existing]
-    first_day = max([clock.today() + timedelta(days=1)] + [m.ends_at.date() for m in existing.values()])
+    new = [(row, line) for row, line in lines
+           if row.tier in settings.meeting_tiers and row.customer_id not in existing][:limit]
+    introduce = [(row, line) for row, line in lines
+                 if row.tier not in settings.meeting_tiers and row.customer_id not in introduced][:limit]
+    first_day = max([clock.today()] + [m.starts_at.astimezone(ZoneInfo(settings.timezone)).date()
+                                       for m in existing.values()]) + timedelta(days=1)
     slots = meeting_slots(len(new), first_day, settings.country, ZoneInfo(settings.timezone))
     successors = {e.id: e for e in session.exec(select(Employee).where(
-        Employee.id.in_({line.successor_id for _, line in lines})))}
+        Employee.id.in_({line.successor_id for _, line in new + introduce})))}
     manager = manager_of(session, departing)
     for (row, line), (starts, ends) in zip(new, slots):
         meeting = Meeting(case_id=case.id, customer_id=row.customer_id, successor_id=line.successor_id,
                           departing_id=departing.id, starts_at=starts, ends_at=ends)
         session.add(meeting)
-        existing[row.customer_id] = meeting
         send_invitations(session, case, meeting, row, successors[line.successor_id], departing)
         if row.tier == "A":
             enqueue(session, kind="task_meeting_to_attend", key=f"{case.id}:{row.customer_id}:meeting_to_attend",
@@ -83,22 +97,32 @@ def arrange_meetings(session: Session, case: OffboardingCase) -> list[Meeting]:
                         "case": {"id": case.id, "employee_name": departing.name},
                         "meeting": {"starts_at": starts, "ends_at": ends},
                         "customer": {"name": row.snapshot["customer"]["name"]}})
-    for row, line in lines:
-        if row.tier not in settings.meeting_tiers:
-            _introduce(session, case, row, successors[line.successor_id], departing)
-    return list(existing.values())
+    for row, line in introduce:
+        _introduce(session, case, row, successors[line.successor_id], departing)
+    return len(new) + len(introduce)
+
+
+def _arrange_batch(case_id: int) -> int:
+    """Arrange the next batch of meetings and introductions in one transaction; returns how many."""
+    with session_scope() as session:
+        case = stages.load_case(session, case_id, for_update=True)
+        if stages.is_done(session, case_id, "meeting"):
+            return 0
+        stages.start(session, case, "meeting", clock.now())
+        return arrange_meetings(session, case, BATCH)
 
 
 @stage_task(name="meeting")
 def hold_meetings(case_id: int) -> bool:
     """True once every three-way meeting has taken place; until then, schedule and wait for them."""
+    while _arrange_batch(case_id):
+        pass
     with session_scope() as session:
         case = stages.load_case(session, case_id, for_update=True)
         if stages.is_done(session, case_id, "meeting"):
             return True
         now = clock.now()
-        stages.start(session, case, "meeting", now)
-        meetings = arrange_meetings(session, case)
+        meetings = session.exec(select(Meeting).where(Meeting.case_id == case_id)).all()
         for meeting in meetings:
             if meeting.state == MeetingState.scheduled and meeting.ends_at <= now:
                 meeting.state = MeetingState.held

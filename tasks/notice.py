@@ -23,7 +23,7 @@ from tasks._prefect import stage_task
 from tasks.meeting import plan_lines
 from tasks.plan import latest_plan
 
-BATCH = 500
+BATCH = 20  # customers per transaction: each renders two emails under the case's lock
 
 
 def move_customer(session: Session, customer_id: str, departing_id: str, successor_id: str | None,
