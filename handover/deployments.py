@@ -39,7 +39,7 @@ def ensure_work_pool(pool: str) -> bool:
     """Create the process work pool when it does not exist; True when it was created now."""
     from prefect import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
-    from prefect.exceptions import ObjectNotFound
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
     from prefect.workers.process import ProcessWorker
 
     with get_client(sync_client=True) as client:
@@ -47,10 +47,14 @@ def ensure_work_pool(pool: str) -> bool:
             client.read_work_pool(pool)
             return False
         except ObjectNotFound:
+            pass
+        try:
             client.create_work_pool(WorkPoolCreate(
                 name=pool, type=ProcessWorker.type, base_job_template=ProcessWorker.get_default_base_job_template(),
                 description="handover: process workers run the offboarding procedure"))
             return True
+        except ObjectAlreadyExists:  # a worker started meanwhile creates its pool too
+            return False
 
 
 def check_server() -> str:
