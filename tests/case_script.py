@@ -71,25 +71,33 @@ class Kill:
     label: str
     event: str
     k: int
+    at: int = -1  # the point's index in the step's calibrated run (-1: k counts from the process start)
 
     @property
     def spec(self) -> str:
         return f"{self.label}:{self.event}:{self.k}"
 
 
-def run_step(world: World, step: Step, queue: list[Kill]) -> tuple[list[Run], list[Kill], list[Kill]]:
+def run_step(world: World, step: Step, queue: list[Kill],
+             points: list[tuple[str, str]] | None = None) -> tuple[list[Run], list[Kill], list[Kill]]:
     """Run a step, killed at each kill of ``queue`` in turn, re-run after each kill until it ends.
 
-    Returns its runs, the kills that happened and those its runs no longer reached."""
-    runs, done, queue, args = [], [], list(queue), step.args
+    A kill's count is taken from the step's calibrated ``points`` between the previous kill and its own
+    point (a re-run skips what was committed before). Returns the step's runs, the kills that happened
+    and those its runs no longer reached."""
+    runs, done, queue, args, previous = [], [], list(queue), step.args, -1
     while True:
         kill = queue.pop(0) if queue else None
+        if kill is not None and kill.at >= 0 and points is not None:
+            since = points[previous + 1:kill.at + 1].count((kill.label, kill.event))
+            kill = Kill(kill.label, kill.event, max(1, since), kill.at)
         run = world.cli.run(*args, now=step.now, kill=kill.spec if kill else "")
         runs.append(run)
         print(f"day {step.day:g} {' '.join(args)}: kill at {kill.spec if kill else '-'} -> exit {run.code}")
         if run.killed:
             assert kill is not None, run.explain()
             done.append(kill)
+            previous = max(previous, kill.at)
         elif refused_after_kill(run, bool(done)):
             args = ("tick",)
             queue[:0] = [kill] if kill else []
@@ -110,12 +118,14 @@ def drive(world: World, planned: dict[int, list[Kill]] | None = None,
     steps, first_points, kills = case_steps(), [], []
     for i, step in enumerate(steps):
         clock.set_now(step.now)
-        runs, done, missed = run_step(world, step, queues.get(i, []))
+        runs, done, missed = run_step(world, step, sorted(queues.get(i, []), key=lambda k: k.at),
+                                      calibration[i] if calibration else None)
         while missed and i + 1 == len(steps):
-            more, done_again, missed = run_step(world, step, [replacement(k, runs[-1].points, rng) for k in missed])
+            again = [replacement(k, runs[-1].points, rng) for k in missed]
+            more, done_again, missed = run_step(world, step, again, runs[-1].points)
             runs, done = runs + more, done + done_again
         if missed:
-            queues.setdefault(i + 1, [])[:0] = [replacement(k, calibration[i + 1], rng) for k in missed]
+            queues.setdefault(i + 1, []).extend(replacement(k, calibration[i + 1], rng) for k in missed)
         kills += [(i, kill, run) for kill, run in zip(done, [r for r in runs if r.killed])]
         first_points.append(runs[0].points)
         record_due_revisits()
@@ -127,7 +137,7 @@ def replacement(kill: Kill, points: list[tuple[str, str]], rng: random.Random) -
     return kill_at(points, rng.choice(same))
 
 
-def kill_at(points: list[tuple[str, str]], j: int, after: int = -1) -> Kill:
-    """The kill at point j of a run's points, counted from just after point ``after`` (a previous kill)."""
+def kill_at(points: list[tuple[str, str]], j: int) -> Kill:
+    """The kill at point j of a run's points."""
     label, event = points[j]
-    return Kill(label, event, sum(1 for p in points[after + 1:j + 1] if p == (label, event)))
+    return Kill(label, event, points[:j + 1].count((label, event)), j)

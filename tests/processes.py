@@ -144,7 +144,8 @@ class Cli:
         self.count = 0
 
     def env(self, now: datetime, **faults: str) -> dict[str, str]:
-        env = {name: value for name, value in os.environ.items() if not name.startswith(("PREFECT_", "HANDOVER_FAULTS"))}
+        env = {name: value for name, value in os.environ.items()
+               if not name.startswith(("PREFECT_", "HANDOVER_FAULTS"))}
         env.update(self.prefect.env)
         env.update({"HANDOVER_SMTP_URL": self.smtp_url, "HANDOVER_NOW": now.isoformat(), "HANDOVER_USER": "ADM",
                     "PREFECT_LOGGING_LEVEL": "INFO", "PYTHONPATH": str(FAULTS)})

@@ -5,7 +5,8 @@ the tests put this directory on PYTHONPATH of the processes they start, and only
 application knows about it. It watches three kinds of points of the process's own work:
 
 - ``commit<`` / ``commit>``: before / after every database commit (SQLAlchemy session events);
-- ``smtp``: right after a whole message (up to the final ``.``) went to the SMTP server, before its reply.
+- ``smtp``: right after a whole message (up to the final ``.``) went to the SMTP server, before its reply
+  (``smtp-notice`` when that message is a customer notice).
 
 Each point is labelled with the stage it belongs to, found on the call stack (innermost known function
 wins). Environment:
@@ -89,14 +90,20 @@ def _install(faults: Faults) -> None:
 
     event.listen(Session, "before_commit", lambda session: faults.point("commit<"))
     event.listen(Session, "after_commit", lambda session: faults.point("commit>"))
-    send = smtplib.SMTP.send
+    from handover.mail import transport
+
+    send, deliver, sending = smtplib.SMTP.send, transport.SmtpTransport.send, {"name": ""}
 
     def watched_send(self, data):
         send(self, data)
         if isinstance(data, bytes) and data.endswith(b"\r\n.\r\n"):
-            faults.point("smtp")
+            faults.point("smtp-notice" if sending["name"].endswith("customer_notice") else "smtp")
 
-    smtplib.SMTP.send = watched_send
+    def named_deliver(self, *, name, **message):
+        sending["name"] = name
+        return deliver(self, name=name, **message)
+
+    smtplib.SMTP.send, transport.SmtpTransport.send = watched_send, named_deliver
     batch = os.environ.get("HANDOVER_FAULTS_NOTICE_BATCH")
     if batch:
         import tasks.notice

@@ -65,15 +65,14 @@ def plan_kills(calibration: list[list[tuple[str, str]]], rng: random.Random) -> 
     candidates = [(i, j) for i, run in enumerate(calibration) for j, (label, _) in enumerate(run) if label in STAGES]
     chosen: set[tuple[int, int]] = set()
     notice_day = next(i for i, run in enumerate(calibration) if ("notice", "commit>") in run)
-    wire = [(i, j) for i, j in candidates if i == notice_day and calibration[i][j] == ("mail", "smtp")]
+    wire = [(i, j) for i, j in candidates if i == notice_day and calibration[i][j] == ("mail", "smtp-notice")]
     chosen.update(rng.sample(wire, 2))
     for stage in STAGES:
         chosen.add(rng.choice([(i, j) for i, j in candidates if calibration[i][j][0] == stage]))
     chosen.update(rng.sample(sorted(set(candidates) - chosen), KILLS - len(chosen)))
     planned: dict[int, list[Kill]] = {}
     for i, j in sorted(chosen):
-        previous = max((jj for ii, jj in chosen if ii == i and jj < j), default=-1)
-        planned.setdefault(i, []).append(kill_at(calibration[i], j, previous))
+        planned.setdefault(i, []).append(kill_at(calibration[i], j))
     return planned
 
 
@@ -107,7 +106,7 @@ def check_invariants(world: World) -> dict:
     for row in rows:
         assert row.status in (OutboxStatus.sent, OutboxStatus.in_doubt), f"{row.idempotency_key}: {row.status}"
         if row.status == OutboxStatus.sent:
-            assert mailbox[row.message_id] == 1, f"{row.idempotency_key} marked sent, received {mailbox[row.message_id]}"
+            assert mailbox[row.message_id] == 1, f"{row.idempotency_key}: sent, received {mailbox[row.message_id]}"
     in_doubt = [r for r in rows if r.status == OutboxStatus.in_doubt]
     unreceived = [r for r in in_doubt if mailbox[r.message_id] == 0]
     # The person checks each message in doubt; those that did not arrive are resent, and arrive once.
@@ -167,8 +166,7 @@ def test_twenty_kills_across_every_stage_lose_and_double_nothing(world):
     killed = [(i, k.spec) for i, k, _ in kills]
     assert len(kills) == KILLS, f"{len(kills)} kills happened: {killed}"
     assert {k.label for _, k, _ in kills} >= set(STAGES), killed
-    notice_day = next(i for i, run in enumerate(calibration) if ("notice", "commit>") in run)
-    assert sum(1 for i, k, _ in kills if i == notice_day and (k.label, k.event) == ("mail", "smtp")) >= 2, killed
+    assert sum(1 for _, k, _ in kills if k.event == "smtp-notice") >= 2, killed
     figures = check_invariants(world)
     print(f"\n{world.db.backend}: calibration {calibrated - started:.0f} s, {KILLS} kills "
           f"{time.monotonic() - calibrated:.0f} s; {figures}; kills {killed}")
