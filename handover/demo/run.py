@@ -69,6 +69,7 @@ def run_demo(console: Console, err: Console, reps: int = 28, customers: int = 24
     move = _one_move(case_id)
     status = cases.decide_plan(case_id, by=manager_id, approve=True, moves=move)
     console.print(f"manager {manager_id} {status} the plan, moving {move or 'nothing'}")
+    _move_last_meeting(console, case_id)
     return _simulate(console, case_id, max_days, folder)
 
 
@@ -118,7 +119,7 @@ def _one_move(case_id: int) -> dict[str, str]:
 
 
 def _simulate(console: Console, case_id: int, max_days: int, folder: Path) -> int:
-    world, day, moved = World(), 0, False
+    world, day = World(), 0
     while day < max_days and cases.case_status(case_id)["status"] == "open":
         day += 1
         clock.set_now(at_nine(START + timedelta(days=day)))
@@ -131,14 +132,13 @@ def _simulate(console: Console, case_id: int, max_days: int, folder: Path) -> in
         stage = cases.case_status(case_id)["stage"]
         if events or summary["cases"]:
             console.print(f"{clock.today()} · stage {stage:<8} · {events}")
-        moved = moved or _move_last_meeting(console, case_id)
     _epilogue(console, case_id, folder)
     return 0 if cases.case_status(case_id)["status"] == "closed" else 1
 
 
-def _move_last_meeting(console: Console, case_id: int) -> bool:
-    """Once meetings are scheduled, the successor of the last one moves it a working day later (the real
-    `handover meeting reschedule` path): its attendees get an update with the same UID, SEQUENCE 1."""
+def _move_last_meeting(console: Console, case_id: int) -> None:
+    """The successor of the last scheduled meeting moves it a working day later (the real `handover meeting
+    reschedule` path): its three attendees get an update with the same UID and SEQUENCE 1."""
     from handover.domain.workdays import next_working_day
     from handover.meetings import reschedule
     from models import Meeting, MeetingState
@@ -152,9 +152,8 @@ def _move_last_meeting(console: Console, case_id: int) -> bool:
     day = next_working_day(planned.date() + timedelta(days=1), get_settings().country)
     moved = reschedule(case_id, last.customer_id, at=datetime.combine(day, planned.timetz()), by=last.successor_id)
     console.print(f"{clock.today()} · successor {last.successor_id} moves the meeting with {last.customer_id} "
-                  f"from {planned:%Y-%m-%d %H:%M} to {moved['starts_at']:%Y-%m-%d %H:%M}: updated "
-                  f"invitations (same UID, SEQUENCE {moved['sequence']}) to the three attendees")
-    return True
+                  f"from {planned:%m-%d %H:%M} to {moved['starts_at']:%m-%d %H:%M}: each attendee gets an update "
+                  f"(same UID, SEQUENCE {moved['sequence']})")
 
 
 def _worth_a_tick(case_id: int) -> bool:

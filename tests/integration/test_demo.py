@@ -23,5 +23,8 @@ def test_the_demo_runs_a_case_to_its_evaluation(settings_env, prefect):
         case = session.exec(select(OffboardingCase)).one()
         assert case.status == "closed" and session.get(CaseReport, case.id) is not None
         kinds = set(session.exec(select(OutboxMessage.kind)).all())
+        updates = session.exec(select(OutboxMessage.idempotency_key).where(
+            OutboxMessage.idempotency_key.like("%:meeting:%:seq1"))).all()
+    assert "moves the meeting with" in text and len(updates) == 3, "one meeting rescheduled: an update per attendee"
     assert {"customer_notice", "successor_briefing", "survey_invitation", "task_case_evaluated"} <= kinds
     assert list((settings_env / "home" / "demo" / "outbox").glob("*.eml")), "the file outbox holds real messages"
