@@ -42,31 +42,47 @@ LEAVING = ["R0", "R8", "R9"]
 
 
 class Processes:
-    """Long-running subprocesses, each the leader of its own session so its children die with it."""
+    """Subprocesses, each the leader of its own session, so that its children die with it at the end."""
 
     def __init__(self, folder: Path):
-        self.folder, self.running = folder, {}
+        self.folder, self.running, self.files = folder, {}, []
 
     def start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
+        """Output and errors go to ``<name>.log``, except for a ``--json`` command: errors to ``<name>.err``."""
         log = (self.folder / f"{name}.log").open("w")
-        self.running[name] = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                              start_new_session=True, cwd=self.folder)
+        errors = (self.folder / f"{name}.err").open("w") if "--json" in args else subprocess.STDOUT
+        self.files += [log] + ([errors] if errors is not subprocess.STDOUT else [])
+        self.running[name] = subprocess.Popen(args, env=env, stdout=log, stderr=errors, start_new_session=True,
+                                              cwd=self.folder)
         return self.running[name]
+
+    def finish(self, name: str, timeout: float = 240) -> tuple[int, str]:
+        """Wait for a command to end: its exit status and output."""
+        return self.running[name].wait(timeout=timeout), self.log(name)
 
     def log(self, name: str) -> str:
         return (self.folder / f"{name}.log").read_text(encoding="utf-8", errors="replace")
 
     def stop_all(self) -> None:
         for process in self.running.values():
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
+            _signal_group(process, signal.SIGTERM)
         deadline = time.monotonic() + 20
         for process in self.running.values():
             try:
                 process.wait(timeout=max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+                pass
+            _signal_group(process, signal.SIGKILL)  # whatever is left of the session (e.g. a run's process)
+            process.wait()
+        for file in self.files:
+            file.close()
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass
 
 
 class Timeline:
@@ -129,13 +145,12 @@ class Setup:
             "HANDOVER_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}?timeout=5",
             "HANDOVER_NOW": START.isoformat(), "HANDOVER_USER": "ADM",  # operations run the ticks
             # the scheduler only has to be alive for the doctor; the test moves the clock itself
-            "HANDOVER_SCHEDULER__TICK_SECONDS": "86400", "HANDOVER_SCHEDULER__LEASE_SECONDS": "30",
-            "HANDOVER_SCHEDULER__DAILY_AT": _hour_from_now(-3),
+            "HANDOVER_SCHEDULER__TICK_SECONDS": "86400", "HANDOVER_SCHEDULER__DAILY_AT": _hour_from_now(-3),
         })
 
-    def at(self, day: int, **extra: str) -> dict[str, str]:
+    def at(self, day: int) -> dict[str, str]:
         """The shared environment with the simulated clock on ``day`` days after START."""
-        return {**self.env, "HANDOVER_NOW": (START + timedelta(days=day)).isoformat(), **extra}
+        return {**self.env, "HANDOVER_NOW": (START + timedelta(days=day)).isoformat()}
 
     def handover(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         return subprocess.run([str(BIN / "handover"), *args], env=env or self.env, capture_output=True, text=True,
@@ -152,7 +167,8 @@ def _reset() -> None:
 
 
 def _hour_from_now(hours: int) -> str:
-    """A company-time daily run hours away from now, so it cannot fire during the test."""
+    """A daily run time hours away from the real now (APScheduler fires on the real clock), so it cannot
+    fire during the test."""
     from zoneinfo import ZoneInfo
 
     moment = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(hours=hours)
@@ -282,16 +298,15 @@ def test_three_cases_run_on_two_workers_against_a_prefect_server_on_postgresql(p
 
     # While the workers and the scheduler start: the doctor on a broken set-up (wrong database URL), and
     # `handover deploy` (a worker may create the pool first: deploy then finds it).
-    broken = subprocess.Popen([str(BIN / "handover"), "doctor", "--json"], cwd=setup.folder, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              env={**setup.env, "HANDOVER_DATABASE_URL": setup.app_url + "_missing"})
+    processes.start("doctor-broken", [str(BIN / "handover"), "doctor", "--json"],
+                    {**setup.env, "HANDOVER_DATABASE_URL": setup.app_url + "_missing"})
     for name in ("worker-1", "worker-2"):
         processes.start(name, [str(BIN / "prefect"), "worker", "start", "--pool", setup.pool, "--type", "process",
                                "--name", name, "--limit", "1"], setup.env)
     processes.start("scheduler", [str(BIN / "handover"), "scheduler"], setup.env)
     deployed = setup.handover("deploy", "--json")
-    out, _ = broken.communicate(timeout=240)
-    assert broken.returncode == 1
+    status, out = processes.finish("doctor-broken")
+    assert status == 1, out
     checks = _doctor(out)
     database = checks["database"]
     assert database["status"] == "FAIL" and "cannot reach the application database" in database["detail"]
@@ -314,14 +329,13 @@ def test_three_cases_run_on_two_workers_against_a_prefect_server_on_postgresql(p
 
     # The doctor on the healthy set-up, while HR starts three offboardings from the Prefect API at once;
     # each case's run stops at the approval.
-    healthy = subprocess.Popen([str(BIN / "handover"), "doctor", "--json"], cwd=setup.folder, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=setup.env)
+    processes.start("doctor-healthy", [str(BIN / "handover"), "doctor", "--json"], setup.env)
     for rep in LEAVING:
         run_deployment("start-offboarding/start-offboarding", timeout=0,
                        parameters={"employee_id": rep, "last_day": LAST_DAY.isoformat(), "by": "HR1"})
-    out, _ = healthy.communicate(timeout=240)
+    status, out = processes.finish("doctor-healthy")
     checks = _doctor(out)
-    assert healthy.returncode == 0 and checks["ok"], out
+    assert status == 0 and checks["ok"], out
     assert "2 live workers" in checks["work pool"]["detail"] and checks["scheduler"]["status"] == "ok"
     timeline("doctor on the healthy set-up")
 
