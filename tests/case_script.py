@@ -8,11 +8,13 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import func
 from sqlmodel import select
 
 from handover import cases, clock
 from handover.db import session_scope
-from models import Revisit
+from models import OutboxMessage, Revisit
+from models.outbox import OutboxStatus
 from tests.factories import START
 from tests.processes import Cli, Run, SmtpServer
 
@@ -57,6 +59,13 @@ def record_due_revisits() -> None:
         cases.record_revisit(revisit.case_id, revisit.customer_id, by=revisit.successor_id, outcome="ok")
 
 
+def notices_delivered() -> int:
+    """Customer notices no longer waiting for delivery (sent, in doubt or being sent)."""
+    with session_scope() as session:
+        return session.exec(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.kind == "customer_notice", OutboxMessage.status != OutboxStatus.pending)).one()
+
+
 def refused_after_kill(run: Run, after_kill: bool) -> bool:
     """Re-running `approve` after a kill that came after the decision was committed refuses clearly: the
     decision stands. The case then goes on at the next tick (the scheduler's, within minutes: here a
@@ -83,12 +92,15 @@ def run_step(world: World, step: Step, queue: list[Kill],
     """Run a step, killed at each kill of ``queue`` in turn, re-run after each kill until it ends.
 
     A kill's count is taken from the step's calibrated ``points`` between the previous kill and its own
-    point (a re-run skips what was committed before). Returns the step's runs, the kills that happened
+    point (a re-run skips what was committed before); a kill on a customer notice on the wire counts the
+    notices not yet delivered (the k-th notice of the day). Returns the step's runs, the kills that happened
     and those its runs no longer reached."""
     runs, done, queue, args, previous = [], [], list(queue), step.args, -1
     while True:
         kill = queue.pop(0) if queue else None
-        if kill is not None and kill.at >= 0 and points is not None:
+        if kill is not None and kill.event == "smtp-notice":
+            kill = Kill(kill.label, kill.event, max(1, kill.k - notices_delivered()), kill.at)
+        elif kill is not None and kill.at >= 0 and points is not None:
             since = points[previous + 1:kill.at + 1].count((kill.label, kill.event))
             kill = Kill(kill.label, kill.event, max(1, since), kill.at)
         run = world.cli.run(*args, now=step.now, kill=kill.spec if kill else "")
