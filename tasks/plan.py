@@ -103,12 +103,12 @@ def departing_with(session: Session, case: OffboardingCase) -> list[str]:
 
 
 def team_of(session: Session, case_id: int) -> list[OffboardingCase]:
-    """The case and its teammates, locked in id order (two team cases planning at once cannot deadlock)."""
-    key = stages.load_case(session, case_id).team_key
-    if key is None:
-        return [stages.load_case(session, case_id, for_update=True)]
-    return list(session.exec(select(OffboardingCase).where(OffboardingCase.team_key == key)
-                             .order_by(OffboardingCase.id).with_for_update().execution_options(populate_existing=True)))
+    """The case and its teammates, each locked as a stage locks its case, in id order (two team cases
+    planning at once cannot deadlock). Nothing of the cases is read before its lock is held."""
+    key = session.exec(select(OffboardingCase.team_key).where(OffboardingCase.id == case_id)).first()
+    ids = [case_id] if key is None else session.exec(
+        select(OffboardingCase.id).where(OffboardingCase.team_key == key).order_by(OffboardingCase.id)).all()
+    return [stages.load_case(session, i, for_update=True) for i in ids]
 
 
 def _rows(session: Session, case_id: int) -> list[CaseCustomer]:
