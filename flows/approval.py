@@ -13,7 +13,7 @@ server refuses to suspend a run that has a parent.
 
 from __future__ import annotations
 
-from prefect import get_client
+from prefect import get_client, get_run_logger
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName, FlowRunFilterState, FlowRunFilterStateType
 from prefect.client.schemas.objects import StateType
 from prefect.context import FlowRunContext
@@ -22,6 +22,7 @@ from prefect.flow_runs import resume_flow_run, suspend_flow_run
 from prefect.input import RunInput
 
 from handover.db import session_scope
+from handover.errors import HandoverError
 from models import PlanStatus
 from tasks.plan import latest_plan
 
@@ -58,20 +59,26 @@ def approval_from_ui(case_id: int) -> bool:
     version, _ = _plan(case_id)
     decision = suspend_flow_run(wait_for_input=PlanDecision, key=f"case-{case_id}-plan-v{version}")
     _, status = _plan(case_id)
-    if status == PlanStatus.draft:  # not decided yet with `handover approve` (which then resumed this run)
+    if status != PlanStatus.draft:  # decided with `handover approve`, which then resumed this run
+        return status == PlanStatus.approved
+    try:
         status = decide_plan(case_id, by=decision.by, approve=decision.approve, moves=parse_moves(decision.moves),
                              reason=decision.reason, resume=False)
-        if status == PlanStatus.rejected:
-            _plan_again(case_id, version)
+    except HandoverError as refused:  # e.g. a move to a successor without capacity: nothing was changed
+        get_run_logger().error("decision refused: %s; a new run waits for another decision", refused)
+        _run_again(case_id)
+        return False
+    if status == PlanStatus.rejected:
+        _run_again(case_id)
     return status == PlanStatus.approved
 
 
-def _plan_again(case_id: int, version: int) -> None:
-    """After a rejection in the form, a new run of this deployment plans again and waits for the next decision
-    (as ``handover approve --reject`` runs the case again); this run ends at the approval."""
+def _run_again(case_id: int) -> None:
+    """A new run of this deployment takes the case on (after a rejection: plans again) and waits for the next
+    decision, as ``handover approve --reject`` runs the case again; this run ends at the approval."""
     run = FlowRunContext.get().flow_run
     run_deployment(run.deployment_id, parameters=run.parameters, timeout=0, as_subflow=False,
-                   idempotency_key=f"case-{case_id}-plan-v{version}-rejected")
+                   idempotency_key=f"case-{case_id}-after-{run.id}")
 
 
 def resume_waiting_run(case_id: int, employee_id: str, decision: PlanDecision) -> bool:

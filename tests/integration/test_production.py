@@ -345,20 +345,26 @@ def test_three_cases_run_on_two_workers_against_a_prefect_server_on_postgresql(p
         runs = _case_runs(client, case_ids)
         timeline("three cases started, their runs suspended at the approval")
 
-        # R0: the manager approves in the UI with one move (resume with run input); R9: rejected, then approved.
+        # R0: the manager approves in the UI with one move (resume with run input).
         plan = cases.plan_document(case_ids["R0"])
         moved = next(a for a in plan["assignments"] if a["successor_id"] and a["successor_id"] != "RJ")
         resume_flow_run(runs["R0"].id, run_input={"by": "M1", "moves": [f"{moved['customer_id']}=RJ"]})
-        resume_flow_run(runs["R9"].id, run_input={"by": "M1", "approve": False, "reason": "spread them more"})
+        resume_flow_run(runs["R9"].id, run_input={"by": "RS", "approve": False, "reason": "not mine to decide"})
         # R8: the manager approves with the CLI, which hands the decision to the waiting run.
         approved = setup.handover("approve", str(case_ids["R8"]), "--by", "M1", "--json")
         assert approved.returncode == 0, approved.stderr
         assert json.loads(approved.stdout)["plan"] == "approved"
 
+        # R9: a decision the form may not take (RS is not the manager) is refused; a new run waits for v1 again.
+        _until(lambda: _case_runs(client, case_ids)["R9"].id != runs["R9"].id and _waiting(client, case_ids, ["R9"]),
+               180, "R9's plan waiting again in a new run")
+        assert cases.plan_document(case_ids["R9"])["status"] == "draft"
+        again = _case_runs(client, case_ids)["R9"]
+        resume_flow_run(again.id, run_input={"by": "M1", "approve": False, "reason": "spread them more"})
         _until(lambda: cases.plan_document(case_ids["R9"])["version"] == 2
-               and _case_runs(client, case_ids)["R9"].id != runs["R9"].id and _waiting(client, case_ids, ["R9"]),
+               and _case_runs(client, case_ids)["R9"].id != again.id and _waiting(client, case_ids, ["R9"]),
                180, "R9's second plan waiting in a new run")
-        timeline("approved in the UI and with the CLI; R9 rejected and planned again")
+        timeline("approved in the UI and with the CLI; R9 refused, rejected and planned again")
         resume_flow_run(_case_runs(client, case_ids)["R9"].id, run_input={"by": "M1"})
         _until(lambda: all(r.state.type == StateType.COMPLETED for r in _case_runs(client, case_ids).values())
                and client.read_flow_run(runs["R9"].id).state.type == StateType.COMPLETED,
