@@ -154,6 +154,8 @@ def _check_decider(session: Session, case: OffboardingCase, by: str) -> None:
 
 
 def _apply_moves(session: Session, case: OffboardingCase, plan, moves: dict[str, str], by: str, now) -> None:
+    if not moves:  # the rep facts below read the whole company, under the case's lock
+        return
     lines = {a.customer_id: a for a in session.exec(select(Assignment).where(Assignment.plan_id == plan.id))}
     candidates, excluded = eligible(rep_facts(session, now.date(), case.id), departing_with(session, case), now.date())
     room = {c.id: c.free for c in candidates}

@@ -54,13 +54,15 @@ def classify_snapshots(snapshots: dict[str, dict], contributions: list[Decimal],
 def classify_customers(case_id: int) -> dict[str, int]:
     """Score (contribution + potential + loyalty), tier (ABCD) and status of every customer in the case."""
     with session_scope() as session:
+        # The company-wide read comes before the case's lock (held until the commit), and only when needed.
+        contributions = None if stages.is_done(session, case_id, "classify") else company_contributions(session)
         case = stages.load_case(session, case_id, for_update=True)
         rows = session.exec(select(CaseCustomer).where(CaseCustomer.case_id == case_id)).all()
         if not stages.is_done(session, case_id, "classify"):
             now = clock.now()
             stages.start(session, case, "classify", now)
             results = classify_snapshots({r.customer_id: r.snapshot for r in rows},
-                                         company_contributions(session), now.date(), get_settings())
+                                         contributions or company_contributions(session), now.date(), get_settings())
             for row in rows:
                 result = results[row.customer_id]
                 row.contribution_score, row.potential_score, row.loyalty_score = (

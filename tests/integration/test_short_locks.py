@@ -1,0 +1,58 @@
+"""Company-wide reads stay outside a case's lock (issue #7: 50 cases at once in a 200,000-customer company)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from handover import cases, clock, stages
+from tasks.approve import request_approval
+from tasks.classify import classify_customers
+from tasks.inventory import take_inventory
+from tasks.plan import draft_plan
+from tests.factories import START, small_company
+
+
+@pytest.fixture
+def case_id(db):
+    clock.set_now(START)
+    small_company()
+    opened, _ = cases.open_case("R0", date(2026, 12, 18), "optimal", "HR1")
+    take_inventory.fn(opened)
+    return opened
+
+
+def test_classify_reads_the_company_before_it_locks_the_case_and_not_again_once_done(case_id, monkeypatch):
+    import tasks.classify
+
+    calls, real_read, real_load = [], tasks.classify.company_contributions, stages.load_case
+
+    def read(session):
+        calls.append("company")
+        return real_read(session)
+
+    def load(session, wanted, *, for_update=False):
+        calls.append("lock" if for_update else "load")
+        return real_load(session, wanted, for_update=for_update)
+
+    monkeypatch.setattr(tasks.classify, "company_contributions", read)
+    monkeypatch.setattr(stages, "load_case", load)
+    classify_customers.fn(case_id)
+    assert calls == ["company", "lock"]
+    calls.clear()
+    classify_customers.fn(case_id)
+    assert calls == ["lock"], "a finished stage does not read the company again"
+
+
+def test_approving_without_moves_does_not_read_every_rep(case_id, monkeypatch):
+    for stage in (classify_customers, draft_plan, request_approval):
+        stage.fn(case_id)
+
+    def every_rep(*args, **kwargs):
+        raise AssertionError("rep facts read under the case's lock")
+
+    monkeypatch.setattr(cases, "rep_facts", every_rep)
+    with pytest.raises(AssertionError):
+        cases.decide_plan(case_id, by="M1", approve=True, moves={"C001": "RS"}, resume=False)
+    assert cases.decide_plan(case_id, by="M1", approve=True, resume=False) == "approved"
