@@ -40,12 +40,13 @@ def evaluate_case(case_id: int) -> dict:
         now = clock.now()
         stages.start(session, case, "evaluate", now)
         figures = save_case_report(session, case_id).figures
-        _update_handover_scores(session, figures.get("successors", {}))
         departing = employee(session, case.employee_id)
         headline = {f"{part}.{name}": figures[part][name] for part, name in HEADLINE
                     if figures.get(part, {}).get(name) is not None}
         enqueue(session, kind="task_case_evaluated", key=f"{case_id}::case_evaluated",
                 to=as_recipient(manager_of(session, departing)), case_id=case_id,
                 context={"case": {"id": case_id, "employee_name": departing.name}, "figures": headline})
+        # Last: successors are shared between cases, so their rows stay locked only for the commit.
+        _update_handover_scores(session, figures.get("successors", {}))
         stages.finish(session, case, "evaluate", now)
         return figures

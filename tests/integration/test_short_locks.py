@@ -56,3 +56,21 @@ def test_approving_without_moves_does_not_read_every_rep(case_id, monkeypatch):
     with pytest.raises(AssertionError):
         cases.decide_plan(case_id, by="M1", approve=True, moves={"C001": "RS"}, resume=False)
     assert cases.decide_plan(case_id, by="M1", approve=True, resume=False) == "approved"
+
+
+
+def test_the_evaluation_updates_the_shared_successors_last(case_id, monkeypatch):
+    import tasks.evaluate
+    from handover.db import session_scope
+    from models import StageState
+
+    with session_scope() as session:  # as if every earlier stage were done
+        stages.stage_of(session, case_id, "revisit").state = StageState.done
+    calls, real_enqueue, real_scores = [], tasks.evaluate.enqueue, tasks.evaluate._update_handover_scores
+    monkeypatch.setattr(tasks.evaluate, "save_case_report",
+                        lambda session, wanted: type("Report", (), {"figures": {"successors": {"RS": {"score": 0.9}}}}))
+    monkeypatch.setattr(tasks.evaluate, "enqueue", lambda *a, **k: calls.append("email") or real_enqueue(*a, **k))
+    monkeypatch.setattr(tasks.evaluate, "_update_handover_scores",
+                        lambda *a, **k: calls.append("successors") or real_scores(*a, **k))
+    tasks.evaluate.evaluate_case.fn(case_id)
+    assert calls == ["email", "successors"]
