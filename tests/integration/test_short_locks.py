@@ -74,3 +74,33 @@ def test_the_evaluation_updates_the_shared_successors_last(case_id, monkeypatch)
                         lambda *a, **k: calls.append("successors") or real_scores(*a, **k))
     tasks.evaluate.evaluate_case.fn(case_id)
     assert calls == ["email", "successors"]
+
+
+def test_a_plan_computed_before_a_successor_filled_up_is_computed_again(case_id, monkeypatch):
+    import tasks.plan
+    from handover.db import session_scope
+    from models import Assignment, Customer, Employee, Plan
+    from sqlmodel import func, select
+
+    classify_customers.fn(case_id)
+    drafts, real_draft = [], tasks.plan._draft
+
+    def draft_then_fill(wanted):
+        draft = real_draft(wanted)
+        if not drafts:  # meanwhile a successor's last room goes elsewhere
+            taken = next(p.successor_id for p in draft.results[wanted].placements if p.successor_id)
+            with session_scope() as session:
+                rep = session.get(Employee, taken)
+                rep.capacity = session.exec(select(func.count()).where(Customer.owner_id == taken)).one()
+        drafts.append(draft)
+        return draft
+
+    monkeypatch.setattr(tasks.plan, "_draft", draft_then_fill)
+    assert draft_plan.fn(case_id) is True
+    assert len(drafts) == 2, "the stale plan was computed again"
+    with session_scope() as session:
+        assert [p.version for p in session.exec(select(Plan).where(Plan.case_id == case_id))] == [1]
+        for rep in session.exec(select(Employee)):
+            owned = session.exec(select(func.count()).where(Customer.owner_id == rep.id)).one()
+            planned = session.exec(select(func.count()).where(Assignment.successor_id == rep.id)).one()
+            assert owned + planned <= rep.capacity or planned == 0, rep.id
