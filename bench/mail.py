@@ -13,39 +13,13 @@ import argparse
 import multiprocessing
 import os
 import shutil
-import socket
 import sys
 import tempfile
 import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-
-class Counting:
-    def __init__(self, count):
-        self.count = count  # a multiprocessing.Value shared with the benchmark
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.count.get_lock():
-            self.count.value += len(envelope.rcpt_tos)
-        return "250 OK"
-
-
-def serve(port: int, count, ready, stop) -> None:
-    """The local aiosmtpd server, counting what it accepts, until ``stop`` is set."""
-    from aiosmtpd.controller import Controller
-
-    controller = Controller(Counting(count), hostname="127.0.0.1", port=port)
-    controller.start()
-    ready.set()
-    stop.wait()
-    controller.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from smtp_sink import free_port, serve
 
 
 def main() -> int:
@@ -55,7 +29,7 @@ def main() -> int:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
 
-    port, received = _free_port(), multiprocessing.Value("i", 0)
+    port, received = free_port(), multiprocessing.Value("i", 0)
     ready, stop = multiprocessing.Event(), multiprocessing.Event()
     server = multiprocessing.Process(target=serve, args=(port, received, ready, stop), daemon=True)
     server.start()

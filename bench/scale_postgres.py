@@ -32,7 +32,6 @@ import functools
 import json
 import multiprocessing as mp
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -50,6 +49,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 import psycopg  # noqa: E402
 from pg_watch import Watch  # noqa: E402
+from smtp_sink import free_port, serve as serve_smtp  # noqa: E402
 
 START = date(2026, 11, 23)
 LAST_DAY = START + timedelta(days=11)
@@ -235,32 +235,7 @@ def mail_sender(now_value, stop, out) -> None:
     out.put(dict(totals))
 
 
-class _Sink:
-    def __init__(self, received):
-        self.received = received
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.received.get_lock():
-            self.received.value += len(envelope.rcpt_tos)
-        return "250 OK"
-
-
-def smtp_sink(port: int, received, ready, stop) -> None:
-    from aiosmtpd.controller import Controller
-
-    controller = Controller(_Sink(received), hostname="127.0.0.1", port=port)
-    controller.start()
-    ready.set()
-    stop.wait()
-    controller.stop()
-
 # ---------------------------------------------------------------- the coordinator
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def load() -> float:
@@ -579,7 +554,7 @@ def run(args, url: str, prefect_url: str, home: Path) -> dict:
     if args.mail == "smtp":
         port = free_port()
         os.environ["HANDOVER_SMTP_URL"] = f"smtp://127.0.0.1:{port}"
-        ctx.Process(target=smtp_sink, args=(port, received, sink_ready, sink_stop), daemon=True).start()
+        ctx.Process(target=serve_smtp, args=(port, received, sink_ready, sink_stop), daemon=True).start()
         sink_ready.wait(30)
     get_settings.cache_clear()
     reset_engines()
