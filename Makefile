@@ -17,7 +17,7 @@ demo: $(STAMP)
 	$(VENV)/bin/handover demo
 
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n 2 --dist worksteal --durations=15
 
 # Re-resolve the lock from pyproject.toml in a scratch venv (needs the registry).
 lock:

@@ -8,7 +8,8 @@ Samples ``pg_stat_activity`` and ``pg_locks`` every ``interval`` seconds on a co
 - blocking hold: the longest-running transaction seen holding a lock another backend waits for
   (``now() - xact_start`` of a pid in ``pg_blocking_pids``);
 - write transaction: the longest transaction seen holding row locks (it has a transaction id: it
-  wrote or locked rows with FOR UPDATE), from the first sample that saw its id to the last.
+  wrote or locked rows with FOR UPDATE), from the first sample that saw its id to the last; the longest
+  few over half a second are kept with the statements seen in them (to tell which code they are).
 
 Sampling sees what exists at each tick: a figure can be short by up to one interval.
 """
@@ -20,6 +21,8 @@ import time
 from dataclasses import dataclass, field
 
 import psycopg
+
+LONG, LONGEST, TRAIL = 0.5, 8, 90  # transactions longer than LONG s: the LONGEST kept, each statement's first TRAIL chars
 
 SAMPLE = """
 SELECT a.pid, a.state, a.xact_start, a.backend_xid IS NOT NULL, pg_blocking_pids(a.pid),
@@ -51,6 +54,7 @@ class PhaseFigures:
     blocking_hold: Worst = field(default_factory=Worst)
     write_transaction: Worst = field(default_factory=Worst)
     waits_seen: int = 0
+    long_transactions: dict = field(default_factory=dict)  # (pid, xact_start) -> (seconds, statements seen)
 
     def as_dict(self) -> dict:
         return {"samples": self.samples, "peak_connections": self.peak_connections, "peak_active": self.peak_active,
@@ -59,7 +63,10 @@ class PhaseFigures:
                 "max_blocking_hold_s": round(self.blocking_hold.seconds, 3),
                 "max_blocking_hold_query": self.blocking_hold.query,
                 "max_write_transaction_s": round(self.write_transaction.seconds, 3),
-                "max_write_transaction_query": self.write_transaction.query}
+                "max_write_transaction_query": self.write_transaction.query,
+                "longest_write_transactions": [
+                    {"seconds": round(seconds, 3), "statements": trail} for seconds, trail in
+                    sorted(self.long_transactions.values(), key=lambda item: -item[0])[:LONGEST]]}
 
 
 class Watch(threading.Thread):
@@ -68,7 +75,7 @@ class Watch(threading.Thread):
         self.url, self.interval, self.phase = url, interval, "setup"
         self.phases: dict[str, PhaseFigures] = {}
         self._stop_event = threading.Event()
-        self._writers: dict[tuple[int, object], tuple[float, str]] = {}  # (pid, xact_start) -> first seen, query
+        self._writers: dict[tuple[int, object], tuple[float, list[str]]] = {}  # (pid, xact_start) -> first seen, trail
         self.error: str | None = None
 
     def run(self) -> None:
@@ -104,7 +111,11 @@ class Watch(threading.Thread):
                 if holder is not None and holder[2] is not None:
                     figures.blocking_hold.offer((now - holder[2]).total_seconds(), holder[7])
             if has_xid and xact_start is not None:
-                first, first_query = self._writers.get((pid, xact_start), (seen_at, query))
-                writers[(pid, xact_start)] = (first, first_query)
-                figures.write_transaction.offer(seen_at - first, f"{first_query} ... {query}")
+                first, trail = self._writers.get((pid, xact_start), (seen_at, []))
+                if not trail or trail[-1] != query[:TRAIL]:
+                    trail = trail + [query[:TRAIL]]
+                writers[(pid, xact_start)] = (first, trail)
+                figures.write_transaction.offer(seen_at - first, f"{trail[0]} ... {query}")
+                if seen_at - first > LONG:
+                    figures.long_transactions[(pid, xact_start)] = (seen_at - first, trail)
         self._writers = writers

@@ -186,7 +186,7 @@ def record_revisits_job(due: list[tuple[int, str, str]]) -> int:
 
 @_job
 def routine_follow_ups_job(part: int, parts: int) -> int:
-    """Reps call on about 40% of their customers each week (as the demo's people do), 1,000 per transaction.
+    """Reps call on about 40% of their customers each week (as the demo's people do), 200 per transaction (a CRM writes a call at a time).
 
     Without it every customer of the company would be reclaimed into the pool within weeks.
     """
@@ -207,9 +207,9 @@ def routine_follow_ups_job(part: int, parts: int) -> int:
     calls = [{"id": f"CALL-{customer_id}-{now:%Y%m%d}", "customer_id": customer_id, "employee_id": owner_id,
               "at": now - timedelta(hours=1), "kind": "call", "summary": "routine follow-up", "scheduled": False}
              for customer_id, owner_id in owned[part::parts] if rng.random() < 0.4]
-    for start in range(0, len(calls), 1000):
+    for start in range(0, len(calls), 200):
         with session_scope() as session:
-            session.execute(insert(Interaction), calls[start:start + 1000])
+            session.execute(insert(Interaction), calls[start:start + 200])
     _TIMES.append((None, "routine_calls", time.perf_counter() - started))
     return len(calls)
 
@@ -500,6 +500,8 @@ def print_table(result: dict) -> None:
     print(f"database while cases ran: peak connections {db.get('peak_connections')} (active {db.get('peak_active')}), "
           f"max lock wait {db.get('max_lock_wait_s')} s, max blocking hold {db.get('max_blocking_hold_s')} s, "
           f"longest row-locking transaction {db.get('max_write_transaction_s')} s ({db.get('samples')} samples)")
+    for long in db.get("longest_write_transactions", []):
+        print(f"  {long['seconds']:6.2f} s  " + " > ".join(long["statements"]))
     print(f"end state: {result['end_state']}")
 
 

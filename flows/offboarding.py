@@ -52,17 +52,23 @@ def offboarding(case_id: int, employee_id: str) -> str:
 
 
 @flow(name="start-offboarding", log_prints=False)
-def start_offboarding(employee_id: str, last_day: date, by: str, strategy: str = "optimal") -> dict:
+def start_offboarding(employee_id: str, last_day: date, by: str, strategy: str = "optimal",
+                      leaving_with: list[str] | None = None) -> dict:
     """HR's entry point in the Prefect UI: open the case (or find the open one) and start its run.
 
-    The case runs as a run of the offboarding deployment (on a worker), not linked as a subflow: the
-    server refuses to suspend a run that has a parent, and only a deployment's run is started again
-    when resumed.
+    ``leaving_with``: other reps leaving together with ``employee_id``; one case each, planned as one team
+    (as ``handover offboard E1 E2``), each case its own run.
+
+    A case runs as a run of the offboarding deployment (on a worker), not linked as a subflow: the server
+    refuses to suspend a run that has a parent, and only a deployment's run is started again when resumed.
     """
-    from handover.cases import open_case
+    from handover.cases import open_cases
     from handover.deployments import OFFBOARDING
 
-    case_id, _ = open_case(employee_id, last_day, strategy, by)
-    run = run_deployment(OFFBOARDING, parameters={"case_id": case_id, "employee_id": employee_id}, timeout=0,
-                         as_subflow=False, idempotency_key=f"case-{case_id}-start")
-    return {"case_id": case_id, "offboarding_run": str(run.id)}
+    opened = open_cases([employee_id, *(leaving_with or [])], last_day, strategy, by)
+    cases = []
+    for case_id, rep, _ in opened:
+        run = run_deployment(OFFBOARDING, parameters={"case_id": case_id, "employee_id": rep}, timeout=0,
+                             as_subflow=False, idempotency_key=f"case-{case_id}-start")
+        cases.append({"case_id": case_id, "employee_id": rep, "offboarding_run": str(run.id)})
+    return {"cases": cases}

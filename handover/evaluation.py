@@ -46,11 +46,10 @@ def compute_case_report(session: Session, case_id: int, *, as_of: date | None = 
     return json_ready(evaluate(load_case_facts(session, case_id, as_of or clock.today())))
 
 
-def save_case_report(session: Session, case_id: int) -> CaseReport:
-    """Compute the figures now and store them as the case's report (replacing an earlier one)."""
-    figures = compute_case_report(session, case_id)
+def save_case_report(session: Session, case_id: int, figures: dict[str, Any] | None = None) -> CaseReport:
+    """Store ``figures`` (computed now when None) as the case's report, replacing an earlier one."""
     report = session.get(CaseReport, case_id) or CaseReport(case_id=case_id)
-    report.figures = figures
+    report.figures = compute_case_report(session, case_id) if figures is None else figures
     report.computed_at = clock.now()
     session.add(report)
     session.flush()

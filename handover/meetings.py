@@ -43,7 +43,7 @@ def _local(moment: datetime) -> datetime:
 
 def _meeting(session: Session, case_id: int, customer_id: str) -> Meeting:
     meeting = session.exec(select(Meeting).where(Meeting.case_id == case_id, Meeting.customer_id == customer_id)
-                           .with_for_update()).first()
+                           .with_for_update(key_share=True)).first()
     if meeting is None:
         raise NotFound(f"case {case_id}: no three-way meeting with customer {customer_id!r}")
     return meeting

@@ -18,7 +18,9 @@ from models import STAGES, CaseStage, CaseStatus, OffboardingCase, StageState
 def load_case(session: Session, case_id: int, *, for_update: bool = False) -> OffboardingCase:
     """The case; ``for_update`` holds it until the transaction ends, so one stage transaction runs at a time.
 
-    PostgreSQL: SELECT ... FOR UPDATE. SQLite has no row locks and ignores FOR UPDATE: a no-op write to the
+    PostgreSQL: SELECT ... FOR NO KEY UPDATE (as every row lock here: it still lets other transactions insert
+    rows referencing the locked one, whose foreign-key checks take KEY SHARE; FOR UPDATE would block them
+    and deadlock with them). SQLite has no row locks and ignores FOR UPDATE: a no-op write to the
     row takes the database's write lock first (waiting for another writer), so the stage reads current data.
     """
     query = select(OffboardingCase).where(OffboardingCase.id == case_id)
@@ -26,7 +28,7 @@ def load_case(session: Session, case_id: int, *, for_update: bool = False) -> Of
         session.execute(update(OffboardingCase).where(OffboardingCase.id == case_id)
                         .values(id=OffboardingCase.id).execution_options(synchronize_session=False))
     elif for_update:
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)
     case = session.exec(query).first()
     if case is None:
         raise NotFound(f"case {case_id}: no such offboarding case")

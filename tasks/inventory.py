@@ -78,18 +78,22 @@ def inventory_counts(snapshots: dict[str, dict[str, Any]]) -> dict[str, int]:
 
 @stage_task(name="inventory")
 def take_inventory(case_id: int) -> dict[str, int]:
-    """Freeze the departing rep's customers, contacts, deals, contracts and history into the case."""
+    """Freeze the departing rep's customers, contacts, deals, contracts and history into the case.
+
+    The snapshot is read before the case is locked (a large book takes seconds to read) and stored in a
+    short transaction; a run that finds the inventory already taken keeps the one stored.
+    """
+    with session_scope() as session:
+        employee_id = stages.load_case(session, case_id).employee_id
+        snapshots = None if stages.is_done(session, case_id, "inventory") else collect_inventory(session, [employee_id])
     with session_scope() as session:
         case = stages.load_case(session, case_id, for_update=True)
         if stages.is_done(session, case_id, "inventory"):
-            snapshots = {r.customer_id: r.snapshot for r in session.exec(
-                select(CaseCustomer).where(CaseCustomer.case_id == case_id))}
-            return inventory_counts(snapshots)
+            return inventory_counts({r.customer_id: r.snapshot for r in session.exec(
+                select(CaseCustomer).where(CaseCustomer.case_id == case_id))})
         now = clock.now()
         stages.start(session, case, "inventory", now)
-        snapshots = collect_inventory(session, [case.employee_id])
         session.add_all(CaseCustomer(case_id=case_id, customer_id=cid, snapshot=snap)
                         for cid, snap in snapshots.items())
         stages.finish(session, case, "inventory", now)
         return inventory_counts(snapshots)
-

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import exists, func
 from sqlmodel import Session, select
 
 from handover import clock, stages
@@ -27,13 +28,17 @@ from tasks.plan import latest_plan
 BATCH = 5
 
 
-def plan_lines(session: Session, case_id: int) -> list[tuple[CaseCustomer, Assignment]]:
-    """Each customer of the case with its line in the approved plan, most valuable first."""
+def plan_lines(session: Session, case_id: int, *conditions, limit: int | None = None
+               ) -> list[tuple[CaseCustomer, Assignment]]:
+    """Each customer of the case with its line in the approved plan, most valuable first. ``conditions``
+    narrow the lines and ``limit`` keeps the first ones, in the query: a batch reads only its own rows
+    (each row carries the customer's whole snapshot)."""
     plan = latest_plan(session, case_id)
-    rows = session.exec(select(CaseCustomer, Assignment).join(
+    query = select(CaseCustomer, Assignment).join(
         Assignment, (Assignment.customer_id == CaseCustomer.customer_id) & (Assignment.plan_id == plan.id)
-    ).where(CaseCustomer.case_id == case_id)).all()
-    return sorted(rows, key=lambda pair: (-(pair[0].score or 0), pair[0].customer_id))
+    ).where(CaseCustomer.case_id == case_id, *conditions)
+    return list(session.exec(query.order_by(func.coalesce(CaseCustomer.score, 0).desc(), CaseCustomer.customer_id)
+                             .limit(limit)).all())
 
 
 def send_invitations(session: Session, case: OffboardingCase, meeting: Meeting, row: CaseCustomer,
@@ -72,14 +77,13 @@ def arrange_meetings(session: Session, case: OffboardingCase, limit: int | None 
     each kind not yet done; returns how many it did. Idempotent: what exists is not done again."""
     settings = get_settings()
     existing = {m.customer_id: m for m in session.exec(select(Meeting).where(Meeting.case_id == case.id))}
-    introduced = set(session.exec(select(OutboxMessage.customer_id).where(
-        OutboxMessage.case_id == case.id, OutboxMessage.kind == "introduction")))
     departing = employee(session, case.employee_id)
-    lines = [(row, line) for row, line in plan_lines(session, case.id) if line.successor_id]
-    new = [(row, line) for row, line in lines
-           if row.tier in settings.meeting_tiers and row.customer_id not in existing][:limit]
-    introduce = [(row, line) for row, line in lines
-                 if row.tier not in settings.meeting_tiers and row.customer_id not in introduced][:limit]
+    has_successor, tiers = Assignment.successor_id.is_not(None), settings.meeting_tiers
+    met = exists().where(Meeting.case_id == case.id, Meeting.customer_id == CaseCustomer.customer_id)
+    introduced = exists().where(OutboxMessage.case_id == case.id, OutboxMessage.customer_id == CaseCustomer.customer_id,
+                                OutboxMessage.kind == "introduction")
+    new = plan_lines(session, case.id, has_successor, CaseCustomer.tier.in_(tiers), ~met, limit=limit)
+    introduce = plan_lines(session, case.id, has_successor, CaseCustomer.tier.not_in(tiers), ~introduced, limit=limit)
     first_day = max([clock.today()] + [m.starts_at.astimezone(ZoneInfo(settings.timezone)).date()
                                        for m in existing.values()]) + timedelta(days=1)
     slots = meeting_slots(len(new), first_day, settings.country, ZoneInfo(settings.timezone))

@@ -164,7 +164,7 @@ def _still_fits(session: Session, case_id: int, results: Mapping[int, Allocation
     both take a successor's last room; SQLite: the write lock already serializes the stores)."""
     added = Counter(p.successor_id for r in results.values() for p in r.placements if p.successor_id is not None)
     capacity = dict(session.exec(select(Employee.id, Employee.capacity).where(Employee.id.in_(list(added)))
-                                 .order_by(Employee.id).with_for_update()).all())
+                                 .order_by(Employee.id).with_for_update(key_share=True)).all())
     owned = dict(session.exec(select(Customer.owner_id, func.count()).where(Customer.owner_id.in_(list(added)))
                               .group_by(Customer.owner_id)).all())
     elsewhere = _planned_elsewhere(session, case_id, added)
@@ -175,7 +175,7 @@ def _compute_holding_reps(session: Session, case: OffboardingCase, team: list[Of
                           versions: Mapping[int, int], today: date) -> dict[int, AllocationResult]:
     """The last resort: every rep's row locked (id order, as ``_still_fits``) while the plans are computed,
     so no other case stores a plan into the loads read here."""
-    session.exec(select(Employee.id).where(Employee.role == Role.rep).order_by(Employee.id).with_for_update()).all()
+    session.exec(select(Employee.id).where(Employee.role == Role.rep).order_by(Employee.id).with_for_update(key_share=True)).all()
     return _compute(session, case, team, versions, today)
 
 

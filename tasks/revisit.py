@@ -6,8 +6,10 @@ tasks are the daily follow-up work of flows/revisit.py, each over every open cas
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
+from sqlalchemy import exists
 from sqlmodel import Session, select
 
 from handover import clock, stages
@@ -61,117 +63,141 @@ def _create_revisits(session: Session, case: OffboardingCase, settings) -> list[
     return created
 
 
-def _open_revisits(session: Session) -> list[tuple[Revisit, Customer, Employee]]:
+FOLLOW_UP_BATCH = 25  # items per transaction: the daily follow-up spans every open case and holds rows briefly
+
+
+def _ids(query) -> list[int]:
+    """The ids a follow-up task may act on, read without holding anything."""
+    with session_scope() as session:
+        return list(session.exec(query).all())
+
+
+def _in_batches(ids: list[int], work: Callable[[Session, list[int]], int]) -> int:
+    """``work`` over ``ids``, one transaction per batch (each re-checks its items); the sum of what it did."""
+    done = 0
+    for start in range(0, len(ids), FOLLOW_UP_BATCH):
+        with session_scope() as session:
+            done += work(session, ids[start:start + FOLLOW_UP_BATCH])
+    return done
+
+
+def _open_revisits(session: Session, ids: list[int]) -> list[tuple[Revisit, Customer, Employee]]:
     return session.exec(select(Revisit, Customer, Employee).join(Customer, Customer.id == Revisit.customer_id)
                         .join(Employee, Employee.id == Revisit.successor_id)
-                        .where(Revisit.done_at.is_(None)).order_by(Revisit.id)).all()
+                        .where(Revisit.id.in_(ids), Revisit.done_at.is_(None)).order_by(Revisit.id)).all()
 
 
 @stage_task(name="remind-successors")
 def remind_successors() -> int:
     """Remind each successor the day before a revisit is due (once)."""
-    rules, sent = get_settings().revisit, 0
-    with session_scope() as session:
-        now = clock.now()
-        for revisit, customer, successor in _open_revisits(session):
-            if revisit.reminded_at or (revisit.due_on - now.date()).days > rules.remind_days_before:
-                continue
-            revisit.reminded_at = now
-            session.add(revisit)
-            enqueue(session, kind="revisit_reminder", key=f"{revisit.case_id}:{customer.id}:revisit_reminder:{revisit.number}",
-                    to=as_recipient(successor), case_id=revisit.case_id, customer_id=customer.id, context={
-                        "revisit": {"number": revisit.number, "due_on": revisit.due_on},
-                        "customer": {"name": customer.name, "contact_name": customer.contact_name,
-                                     "contact_phone": customer.contact_phone}})
-            sent += 1
+    return _in_batches(_ids(_due(clock.now())["revisit_reminders"].order_by(Revisit.id)), _remind_successors)
+
+
+def _remind_successors(session: Session, ids: list[int]) -> int:
+    now, sent = clock.now(), 0
+    for revisit, customer, successor in _open_revisits(session, ids):
+        if revisit.reminded_at:
+            continue
+        revisit.reminded_at = now
+        session.add(revisit)
+        enqueue(session, kind="revisit_reminder", key=f"{revisit.case_id}:{customer.id}:revisit_reminder:{revisit.number}",
+                to=as_recipient(successor), case_id=revisit.case_id, customer_id=customer.id, context={
+                    "revisit": {"number": revisit.number, "due_on": revisit.due_on},
+                    "customer": {"name": customer.name, "contact_name": customer.contact_name,
+                                 "contact_phone": customer.contact_phone}})
+        sent += 1
     return sent
 
 
 @stage_task(name="escalate-overdue")
 def escalate_overdue() -> int:
     """Tell the successor's manager about an overdue revisit; again after a further delay."""
-    rules, sent = get_settings().revisit, 0
-    with session_scope() as session:
-        now = clock.now()
-        for revisit, customer, successor in _open_revisits(session):
-            level = escalation_due(revisit.due_on, now.date(), revisit.escalated_at is not None,
-                                   revisit.escalated_again_at is not None,
-                                   revisit.escalated_at.date() if revisit.escalated_at else None,
-                                   rules.escalate_after_days, rules.escalate_again_after_days)
-            if not level:
-                continue
-            if level == 1:
-                revisit.escalated_at = now
-            else:
-                revisit.escalated_again_at = now
-            session.add(revisit)
-            case = session.get(OffboardingCase, revisit.case_id)
-            enqueue(session, kind="task_revisit_overdue",
-                    key=f"{revisit.case_id}:{customer.id}:revisit_overdue:{revisit.number}:{level}",
-                    to=as_recipient(manager_of(session, successor)), case_id=revisit.case_id, customer_id=customer.id,
-                    context={"case": {"id": case.id, "employee_name": employee(session, case.employee_id).name},
-                             "revisit": {"number": revisit.number, "due_on": revisit.due_on},
-                             "customer": {"name": customer.name}, "successor": {"name": successor.name},
-                             "escalation": level})
-            sent += 1
+    return _in_batches(_ids(_due(clock.now())["escalations"].order_by(Revisit.id)), _escalate)
+
+
+def _escalate(session: Session, ids: list[int]) -> int:
+    rules, now, sent = get_settings().revisit, clock.now(), 0
+    for revisit, customer, successor in _open_revisits(session, ids):
+        level = escalation_due(revisit.due_on, now.date(), revisit.escalated_at is not None,
+                               revisit.escalated_again_at is not None,
+                               revisit.escalated_at.date() if revisit.escalated_at else None,
+                               rules.escalate_after_days, rules.escalate_again_after_days)
+        if not level:
+            continue
+        if level == 1:
+            revisit.escalated_at = now
+        else:
+            revisit.escalated_again_at = now
+        session.add(revisit)
+        case = session.get(OffboardingCase, revisit.case_id)
+        enqueue(session, kind="task_revisit_overdue",
+                key=f"{revisit.case_id}:{customer.id}:revisit_overdue:{revisit.number}:{level}",
+                to=as_recipient(manager_of(session, successor)), case_id=revisit.case_id, customer_id=customer.id,
+                context={"case": {"id": case.id, "employee_name": employee(session, case.employee_id).name},
+                         "revisit": {"number": revisit.number, "due_on": revisit.due_on},
+                         "customer": {"name": customer.name}, "successor": {"name": successor.name},
+                         "escalation": level})
+        sent += 1
     return sent
 
 
 @stage_task(name="invite-surveys")
 def invite_to_surveys() -> int:
     """After the first revisit window, each handed-over customer is asked how the handover went."""
-    window, sent = timedelta(days=get_settings().revisit.window_days), 0
-    with session_scope() as session:
-        now = clock.now()
-        asked = {(s.case_id, s.customer_id) for s in session.exec(select(Survey))}
-        firsts = session.exec(select(Revisit, CaseCustomer, Employee).join(
-            CaseCustomer, (CaseCustomer.case_id == Revisit.case_id) & (CaseCustomer.customer_id == Revisit.customer_id)
-        ).join(Employee, Employee.id == Revisit.successor_id).where(Revisit.number == 1)).all()
-        for revisit, row, successor in firsts:
-            if (revisit.case_id, row.customer_id) in asked or now.date() < revisit.due_on + window:
-                continue
-            customer = row.snapshot["customer"]
-            issued = issue_survey(session, case_id=revisit.case_id, customer_id=row.customer_id,
-                                  successor_id=successor.id, locale=customer["locale"], now=now)
-            if issued is None:
-                continue
-            enqueue(session, kind="survey_invitation", key=f"{revisit.case_id}:{row.customer_id}:survey_invitation",
-                    to=customer_recipient(customer), case_id=revisit.case_id, customer_id=row.customer_id,
-                    context={"customer": {"name": customer["name"]}, "successor": {"name": successor.name},
-                             "link": survey_link(issued[1])})
-            sent += 1
+    return _in_batches(_ids(_due(clock.now())["survey_invitations"].order_by(Revisit.id)), _invite)
+
+
+def _invite(session: Session, ids: list[int]) -> int:
+    now, sent = clock.now(), 0
+    firsts = session.exec(select(Revisit, CaseCustomer, Employee).join(
+        CaseCustomer, (CaseCustomer.case_id == Revisit.case_id) & (CaseCustomer.customer_id == Revisit.customer_id)
+    ).join(Employee, Employee.id == Revisit.successor_id).where(Revisit.id.in_(ids)).order_by(Revisit.id)).all()
+    for revisit, row, successor in firsts:
+        customer = row.snapshot["customer"]
+        issued = issue_survey(session, case_id=revisit.case_id, customer_id=row.customer_id,
+                              successor_id=successor.id, locale=customer["locale"], now=now)
+        if issued is None:
+            continue
+        enqueue(session, kind="survey_invitation", key=f"{revisit.case_id}:{row.customer_id}:survey_invitation",
+                to=customer_recipient(customer), case_id=revisit.case_id, customer_id=row.customer_id,
+                context={"customer": {"name": customer["name"]}, "successor": {"name": successor.name},
+                         "link": survey_link(issued[1])})
+        sent += 1
     return sent
 
 
 @stage_task(name="remind-surveys")
 def remind_surveys() -> int:
     """One reminder for a survey left unanswered for a while."""
-    sent = 0
     with session_scope() as session:
-        now = clock.now()
-        for survey in due_reminders(session, now):
-            reminded = remind_survey(session, survey.id, now)
-            if reminded is None:
-                continue
-            row = session.exec(select(CaseCustomer).where(CaseCustomer.case_id == survey.case_id,
-                                                          CaseCustomer.customer_id == survey.customer_id)).one()
-            customer = row.snapshot["customer"]
-            enqueue(session, kind="survey_reminder", key=f"{survey.case_id}:{survey.customer_id}:survey_reminder",
-                    to=customer_recipient(customer), case_id=survey.case_id, customer_id=survey.customer_id,
-                    context={"customer": {"name": customer["name"]},
-                             "successor": {"name": employee(session, survey.successor_id).name},
-                             "link": survey_link(reminded[1])})
-            sent += 1
+        due = [survey.id for survey in due_reminders(session, clock.now())]
+    return _in_batches(due, _remind_surveys)
+
+
+def _remind_surveys(session: Session, ids: list[int]) -> int:
+    now, sent = clock.now(), 0
+    for survey_id in ids:
+        reminded = remind_survey(session, survey_id, now)
+        if reminded is None:
+            continue
+        survey = reminded[0]
+        row = session.exec(select(CaseCustomer).where(CaseCustomer.case_id == survey.case_id,
+                                                      CaseCustomer.customer_id == survey.customer_id)).one()
+        customer = row.snapshot["customer"]
+        enqueue(session, kind="survey_reminder", key=f"{survey.case_id}:{survey.customer_id}:survey_reminder",
+                to=customer_recipient(customer), case_id=survey.case_id, customer_id=survey.customer_id,
+                context={"customer": {"name": customer["name"]},
+                         "successor": {"name": employee(session, survey.successor_id).name},
+                         "link": survey_link(reminded[1])})
+        sent += 1
     return sent
 
 
-def follow_up_due(session: Session, now: datetime) -> list[str]:
-    """Which follow-up work is due now (cheap checks; lets a simulation skip quiet days)."""
-    from sqlalchemy import exists
-
+def _due(now: datetime) -> dict:
+    """What each follow-up task acts on now (the revisit ids): one definition for the tasks and follow_up_due."""
     rules, today = get_settings().revisit, now.date()
     open_revisit = Revisit.done_at.is_(None)
-    checks = {
+    return {
         "revisit_reminders": select(Revisit.id).where(open_revisit, Revisit.reminded_at.is_(None),
                                                       Revisit.due_on <= today + timedelta(days=rules.remind_days_before)),
         "escalations": select(Revisit.id).where(open_revisit, (
@@ -182,5 +208,9 @@ def follow_up_due(session: Session, now: datetime) -> list[str]:
             Revisit.number == 1, Revisit.due_on <= today - timedelta(days=rules.window_days),
             ~exists().where(Survey.case_id == Revisit.case_id, Survey.customer_id == Revisit.customer_id)),
     }
-    due = [name for name, query in checks.items() if session.exec(query.limit(1)).first() is not None]
+
+
+def follow_up_due(session: Session, now: datetime) -> list[str]:
+    """Which follow-up work is due now (cheap checks; lets a simulation skip quiet days)."""
+    due = [name for name, query in _due(now).items() if session.exec(query.limit(1)).first() is not None]
     return due + (["survey_reminders"] if due_reminders(session, now) else [])

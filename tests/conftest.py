@@ -19,6 +19,10 @@ from sqlmodel import SQLModel
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# pytest-xdist hands its workers the controller's terminal width as COLUMNS; Rich reads COLUMNS once
+# when the CLI's consoles are made (at import) and would pin every table at that width, so the CLI
+# tests that set COLUMNS per invocation would see 80 columns under `-n 2` and 250 when run serially.
+os.environ.pop("COLUMNS", None)
 
 PG_SERVER = os.environ.get("HANDOVER_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 

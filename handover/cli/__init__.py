@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from rich.markup import escape
+from sqlalchemy.exc import OperationalError
 
 from handover.cli.app import app, err
 from handover.errors import HandoverError
@@ -31,3 +32,9 @@ def main() -> None:
     except HandoverError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)  # messages quote user data
         sys.exit(2)
+    except OperationalError as exc:  # the database went away or refused (restart, failover, network, disk)
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        err.print(f"[red]error:[/red] the database failed: {escape(reason)}. Nothing of the step that was running "
+                  "was committed; what committed before it stays. Run the command again once the database is "
+                  "reachable (`handover doctor` checks it).", highlight=False, soft_wrap=True)
+        sys.exit(1)

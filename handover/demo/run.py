@@ -128,7 +128,8 @@ def _simulate(console: Console, case_id: int, max_days: int, folder: Path) -> in
         summary = cases.tick()
         people = world.day()
         follow = summary["follow_up"]
-        events = {k: v for k, v in {**follow, **people}.items() if v and k != "pool"}
+        pool = {f"pool_{k}": v for k, v in summary["pool"].items()}
+        events = {k: v for k, v in {**follow, **pool, **people}.items() if v}
         stage = cases.case_status(case_id)["stage"]
         if events or summary["cases"]:
             console.print(f"{clock.today()} · stage {stage:<8} · {events}")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
 from handover.mail.message import CalendarEvent, Recipient
 
@@ -23,6 +24,12 @@ def _address(person: Recipient, *, attendee: bool) -> vCalAddress:
     return address
 
 
+@lru_cache(maxsize=8)
+def _vtimezone(zone: str) -> Timezone:
+    """The zone's VTIMEZONE, built once: building it walks decades of transitions (~11 ms a message)."""
+    return Timezone.from_tzid(zone)
+
+
 def build_ics(event: CalendarEvent, *, zone: str, stamp: datetime) -> str:
     """The invitation as text; start and end are written in the company time zone ``zone`` (with its VTIMEZONE).
 
@@ -35,6 +42,7 @@ def build_ics(event: CalendarEvent, *, zone: str, stamp: datetime) -> str:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "REQUEST")
+    calendar.add_component(_vtimezone(zone))
     vevent = Event()
     vevent.add("uid", event.uid)
     vevent.add("sequence", event.sequence)
@@ -52,5 +60,4 @@ def build_ics(event: CalendarEvent, *, zone: str, stamp: datetime) -> str:
     for person in event.attendees:
         vevent.add("attendee", _address(person, attendee=True), encode=0)
     calendar.add_component(vevent)
-    calendar.add_missing_timezones()
     return calendar.to_ical().decode("utf-8")

@@ -40,11 +40,11 @@ def employee(session: Session, employee_id: str) -> Employee:
 def lock_employee(session: Session, employee_id: str) -> Employee:
     """Load the employee and hold a lock that serialises this person's claims until the commit.
 
-    PostgreSQL: SELECT ... FOR UPDATE on the employee row. SQLite: a no-op write to the row, which
+    PostgreSQL: SELECT ... FOR NO KEY UPDATE on the employee row. SQLite: a no-op write to the row, which
     takes the database's write lock (the BEGIN IMMEDIATE effect) for the rest of the transaction.
     """
     if session.get_bind().dialect.name == "postgresql":
-        statement = select(Employee).where(Employee.id == employee_id).with_for_update()
+        statement = select(Employee).where(Employee.id == employee_id).with_for_update(key_share=True)
         found = session.exec(statement.execution_options(populate_existing=True)).first()
     else:
         session.execute(update(Employee).where(Employee.id == employee_id).values(name=Employee.name)

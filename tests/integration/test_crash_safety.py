@@ -243,6 +243,7 @@ def test_database_connection_dropped_during_the_notice_stage(world, tmp_path):
     failed = Cli.finish(process, stem, ("tick",))
     assert failed.code not in (0, -9), failed.explain()
     assert "terminat" in failed.stderr or "closed the connection" in failed.stderr, failed.explain()
+    assert "error: the database failed" in failed.stderr and failed.code == 1, failed.explain()
     assert _handed_over() == int(NOTICE_BATCH), "the interrupted batch rolled back whole"
     with session_scope() as session:
         assert session.exec(select(func.count()).select_from(OutboxMessage).where(

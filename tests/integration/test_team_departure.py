@@ -239,3 +239,27 @@ def test_the_max_share_setting_shapes_the_stored_team_plans(team, prefect, monke
     for case_id, plans in _plans().items():
         per_successor = Counter(s for s in _lines(plans[0].id).values() if s)
         assert max(per_successor.values()) == 2 and sum(per_successor.values()) == 6, case_id
+
+
+def test_hr_starts_a_team_from_the_prefect_ui_one_run_per_case(team, monkeypatch):
+    """start-offboarding (the UI's deployment) with leaving_with: the same team cases as `offboard R0 R1`,
+    each started as its own offboarding run, once (a second start finds the open cases)."""
+    import flows.offboarding
+
+    started = []
+
+    def run_deployment(name, parameters, **options):
+        started.append((name, parameters, options["idempotency_key"]))
+        return type("Run", (), {"id": f"run-{len(started)}"})
+
+    monkeypatch.setattr(flows.offboarding, "run_deployment", run_deployment)
+    document = flows.offboarding.start_offboarding.fn("R0", LAST_DAY, "HR1", leaving_with=["R1"])
+    ids = [c["case_id"] for c in document["cases"]]
+    assert [(c["employee_id"], c["offboarding_run"]) for c in document["cases"]] == [("R0", "run-1"), ("R1", "run-2")]
+    with session_scope() as session:
+        assert {c.team_key for c in session.exec(select(OffboardingCase))} == {f"team-{ids[0]}"}
+    assert started == [("offboarding/offboarding", {"case_id": i, "employee_id": r}, f"case-{i}-start")
+                       for i, r in zip(ids, ("R0", "R1"))]
+    before = _counts()
+    again = flows.offboarding.start_offboarding.fn("R0", LAST_DAY, "HR1", leaving_with=["R1"])
+    assert [c["case_id"] for c in again["cases"]] == ids and _counts() == before
