@@ -15,6 +15,7 @@ from handover.allocation import STRATEGIES, eligible
 from handover.audit import record
 from handover.db import session_scope
 from handover.errors import HandoverError, NotAllowed, NotFound
+from handover.flow_runs import without_heartbeats
 from handover.people import employee
 from models import (Assignment, CaseCustomer, CaseStatus, Customer, EmployeeStatus, Interaction, OffboardingCase,
                     PlanStatus, Revisit, RevisitOutcome, Role)
@@ -122,7 +123,8 @@ def run_case(case_id: int) -> str:
 
     with session_scope() as session:
         case = stages.load_case(session, case_id)
-    return offboarding(case_id=case_id, employee_id=case.employee_id)
+    with without_heartbeats():
+        return offboarding(case_id=case_id, employee_id=case.employee_id)
 
 
 def run_cases(case_ids: list[int]) -> dict[int, str]:
@@ -357,7 +359,8 @@ def tick() -> dict[str, Any]:
     now = clock.now()
     with session_scope() as session:
         departed = _mark_departed(session, now.date())
-    follow, pool = follow_up(), pool_reclaim()
+    with without_heartbeats():
+        follow, pool = follow_up(), pool_reclaim()
     advanced = {case_id: run_case(case_id) for case_id in due_cases(now)}
     return {"now": now, "departed": departed, "follow_up": follow, "pool": pool, "cases": advanced,
             "mail": deliver_pending()}

@@ -4,18 +4,18 @@
 - ``db``: a migrated empty database, run once on SQLite and once on PostgreSQL (``db.backend``).
   PostgreSQL is the local server (HANDOVER_TEST_PG, default postgresql://postgres@127.0.0.1:5432);
   the session creates a database of its own and drops it at the end.
-- ``prefect``: one Prefect test harness for the whole session (it takes seconds to start).
+- ``prefect``: one Prefect server for the whole session (it takes seconds to start), on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlmodel import SQLModel
+
+from tests.pg import pg_url, scratch_pg_database
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -24,7 +24,6 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 # tests that set COLUMNS per invocation would see 80 columns under `-n 2` and 250 when run serially.
 os.environ.pop("COLUMNS", None)
 
-PG_SERVER = os.environ.get("HANDOVER_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 
 
 def _reset() -> None:
@@ -51,28 +50,29 @@ def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 @pytest.fixture(scope="session")
 def pg_database():
-    """A PostgreSQL database of this test session's own, dropped at the end."""
-    name = f"handover_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+psycopg://{PG_SERVER.split('://', 1)[1]}/{name}"
-    from handover.db import make_engine
-    from handover.schema import alembic_config
-
-    engine = make_engine(url)
+    """A PostgreSQL database of this test session's own, migrated, dropped at the end."""
     from alembic import command
 
-    with engine.begin() as connection:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-    engine.dispose()
-    yield url
-    from handover.db import reset_engines
+    from handover.db import make_engine, reset_engines
+    from handover.schema import alembic_config
 
-    reset_engines()
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_pg_database("handover_test") as name:
+        url = pg_url("psycopg", name)
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        engine.dispose()
+        yield url
+        reset_engines()
+
+
+@pytest.fixture(scope="session")
+def prefect_database():
+    """A PostgreSQL database for a Prefect server of the session's own (its asyncpg URL)."""
+    with scratch_pg_database("handover_prefect") as name:
+        yield pg_url("asyncpg", name)
 
 
 def _truncate_all(url: str) -> None:
@@ -113,9 +113,19 @@ def db(request, settings_env, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def prefect():
-    """One Prefect API for the session (ephemeral server), shared by every flow test."""
-    from prefect.testing.utilities import prefect_test_harness
+def prefect(tmp_path_factory, prefect_database):
+    """One Prefect server for the session, shared by every flow test, keeping its database on PostgreSQL.
 
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+    Not Prefect's SQLite test harness: a SQLite-backed server answers 503 "database is locked" when a flow
+    run is created while it still records the previous run's task runs, and the client then waits two
+    seconds; the flow tests spent most of their time in those waits."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from tests.processes import PrefectServer
+
+    server = PrefectServer(tmp_path_factory.mktemp("prefect"), database_url=prefect_database).start()
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            yield server
+    finally:
+        server.stop()

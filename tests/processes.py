@@ -39,16 +39,17 @@ def until(predicate, timeout: float, what: str) -> None:
 
 
 class PrefectServer:
-    """`prefect server start` with a PREFECT_HOME and SQLite database of its own (which tests may scan)."""
+    """`prefect server start` with a PREFECT_HOME of its own, keeping its data in the given database or
+    else in a SQLite file of its own (``db_path``, which tests may scan)."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, database_url: str | None = None):
         self.home = root / "prefect-home"
         self.db_path = root / "prefect.db"
         self.port = free_port()
         self.api_url = f"http://127.0.0.1:{self.port}/api"
         self.env = {"PREFECT_HOME": str(self.home), "PREFECT_API_URL": self.api_url,
                     "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false",
-                    "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{self.db_path}"}
+                    "PREFECT_SERVER_DATABASE_CONNECTION_URL": database_url or f"sqlite+aiosqlite:///{self.db_path}"}
         self.log = root / "prefect-server.log"
         self.process: subprocess.Popen | None = None
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import PG_SERVER
+from tests.pg import PG_SERVER
 
 
 def test_an_unreachable_database_is_one_plain_error_line_not_a_traceback(tmp_path):

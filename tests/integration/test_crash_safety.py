@@ -40,8 +40,8 @@ SEED = 6
 
 
 @pytest.fixture(scope="module")
-def prefect_server(tmp_path_factory):
-    server = PrefectServer(tmp_path_factory.mktemp("prefect")).start()
+def prefect_server(tmp_path_factory, prefect_database):
+    server = PrefectServer(tmp_path_factory.mktemp("prefect"), database_url=prefect_database).start()
     yield server
     server.stop()
 
