@@ -68,13 +68,6 @@ def pg_database():
         reset_engines()
 
 
-@pytest.fixture(scope="session")
-def prefect_database():
-    """A PostgreSQL database for a Prefect server of the session's own (its asyncpg URL)."""
-    with scratch_pg_database("handover_prefect") as name:
-        yield pg_url("asyncpg", name)
-
-
 def _truncate_all(url: str) -> None:
     from sqlalchemy import text
 
@@ -113,19 +106,13 @@ def db(request, settings_env, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def prefect(tmp_path_factory, prefect_database):
-    """One Prefect server for the session, shared by every flow test, keeping its database on PostgreSQL.
-
-    Not Prefect's SQLite test harness: a SQLite-backed server answers 503 "database is locked" when a flow
-    run is created while it still records the previous run's task runs, and the client then waits two
-    seconds; the flow tests spent most of their time in those waits."""
+def prefect(tmp_path_factory):
+    """One Prefect server for the session, shared by every flow test; on PostgreSQL, not Prefect's SQLite
+    test harness (PrefectServer.on_postgresql says why)."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from tests.processes import PrefectServer
 
-    server = PrefectServer(tmp_path_factory.mktemp("prefect"), database_url=prefect_database).start()
-    try:
+    with PrefectServer.on_postgresql(tmp_path_factory.mktemp("prefect")) as server:
         with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
             yield server
-    finally:
-        server.stop()

@@ -40,10 +40,9 @@ SEED = 6
 
 
 @pytest.fixture(scope="module")
-def prefect_server(tmp_path_factory, prefect_database):
-    server = PrefectServer(tmp_path_factory.mktemp("prefect"), database_url=prefect_database).start()
-    yield server
-    server.stop()
+def prefect_server(tmp_path_factory):
+    with PrefectServer.on_postgresql(tmp_path_factory.mktemp("prefect")) as server:
+        yield server
 
 
 @pytest.fixture

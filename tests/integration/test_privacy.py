@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import html
 import json
-import sqlite3
 import subprocess
-from pathlib import Path
 
+import psycopg
 import pytest
 from sqlmodel import select
 
@@ -42,9 +41,8 @@ canary(contact=sys.argv[1])
 
 @pytest.fixture(scope="module")
 def prefect_server(tmp_path_factory):
-    server = PrefectServer(tmp_path_factory.mktemp("prefect-privacy")).start()
-    yield server
-    server.stop()
+    with PrefectServer.on_postgresql(tmp_path_factory.mktemp("prefect-privacy")) as server:
+        yield server
 
 
 def variants(value: str) -> set[str]:
@@ -57,20 +55,18 @@ def needles_of(values: list[str]) -> dict[str, str]:
     return {form: value for value in values for form in variants(value)}
 
 
-def prefect_texts(db_path: Path) -> list[tuple[str, str]]:
-    """Every non-numeric cell of every table of Prefect's SQLite database, as (table.column, text)."""
+def prefect_texts(database_url: str) -> list[tuple[str, str]]:
+    """Every non-empty cell of every table of Prefect's PostgreSQL database, as (table.column, text)."""
     found = []
-    with sqlite3.connect(db_path) as connection:
-        tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        for table in tables:
-            cursor = connection.execute(f'SELECT * FROM "{table}"')
-            columns = [d[0] for d in cursor.description]
-            for row in cursor:
-                for column, value in zip(columns, row):
-                    if isinstance(value, bytes):
-                        value = value.decode("utf-8", "replace")
-                    if isinstance(value, str):
-                        found.append((f"{table}.{column}", value))
+    with psycopg.connect(database_url.replace("+asyncpg", "")) as connection:
+        columns = connection.execute("SELECT table_name, column_name, data_type FROM information_schema.columns "
+                                     "WHERE table_schema = 'public'").fetchall()
+        for table, column, data_type in columns:
+            cell = f'"{column}"' if data_type == "bytea" else f'"{column}"::text'
+            for (value,) in connection.execute(f'SELECT {cell} FROM "{table}" WHERE "{column}" IS NOT NULL'):
+                if isinstance(value, bytes):
+                    value = value.decode("utf-8", "replace")
+                found.append((f"{table}.{column}", value))
     return found
 
 
@@ -101,7 +97,7 @@ def test_no_customer_contact_data_in_prefect_or_logs(db, prefect_server, tmp_pat
                              f"{CANARY['email']} {CANARY['phone']}"], env={**cli.env(START), "PYTHONPATH": ""},
                             capture_output=True, text=True, timeout=300)
     assert canary.returncode == 0, canary.stderr
-    database = prefect_texts(prefect_server.db_path)
+    database = prefect_texts(prefect_server.database_url)
     logs = [(path.name, path.read_text(errors="replace")) for path in sorted(cli.logs.iterdir())]
     logs += [("prefect-server.log", prefect_server.log.read_text(errors="replace")),
              ("canary", canary.stdout + canary.stderr)]
