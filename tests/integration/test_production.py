@@ -64,10 +64,11 @@ class Processes:
         return (self.folder / f"{name}.log").read_text(encoding="utf-8", errors="replace")
 
     def stop_all(self) -> None:
-        for process in self.running.values():
-            _signal_group(process, signal.SIGTERM)
+        """Newest first, each given time to end before the next: workers and the scheduler end quickly
+        while the Prefect server they report to is still up, and slowly once it is gone."""
         deadline = time.monotonic() + 20
-        for process in self.running.values():
+        for process in reversed(self.running.values()):
+            _signal_group(process, signal.SIGTERM)
             try:
                 process.wait(timeout=max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
