@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import exists
+from sqlalchemy import exists, func
 from sqlmodel import Session, select
 
 from handover import clock, stages
@@ -19,9 +19,9 @@ from handover.mail import enqueue
 from handover.people import as_recipient, customer_recipient, employee, manager_of
 from handover.settings import get_settings
 from handover.survey import due_reminders, issue_survey, remind_survey, survey_link
-from models import CaseCustomer, Customer, Employee, OffboardingCase, Revisit, Survey
+from models import Assignment, CaseCustomer, Customer, Employee, OffboardingCase, Revisit, Survey
 from tasks._prefect import stage_task
-from tasks.meeting import plan_lines
+from tasks.plan import latest_plan
 
 
 def _window_closes(revisit: Revisit) -> datetime:
@@ -31,8 +31,14 @@ def _window_closes(revisit: Revisit) -> datetime:
 
 @stage_task(name="revisit")
 def schedule_revisits(case_id: int) -> bool:
-    """Schedule the follow-ups once; True when the last revisit window has closed."""
+    """Schedule the follow-ups once; True when the last revisit window has closed.
+
+    The revisits are worked out before the case is locked (a case's customers and their due dates take
+    a while at scale) and stored in a short transaction, unless another run stored them meanwhile."""
     settings = get_settings()
+    with session_scope() as session:
+        scheduled = _has_revisits(session, case_id) or stages.is_done(session, case_id, "revisit")
+        planned = [] if scheduled else _planned_revisits(session, case_id, settings)
     with session_scope() as session:
         case = stages.load_case(session, case_id, for_update=True)
         if stages.is_done(session, case_id, "revisit"):
@@ -41,7 +47,8 @@ def schedule_revisits(case_id: int) -> bool:
         stages.start(session, case, "revisit", now)
         revisits = session.exec(select(Revisit).where(Revisit.case_id == case_id)).all()
         if not revisits:
-            revisits = _create_revisits(session, case, settings)
+            session.add_all(planned)
+            revisits = planned
         closes = max((_window_closes(r) for r in revisits), default=now)
         if now < closes:
             stages.wait(session, case, "revisit", f"revisit windows close {closes:%Y-%m-%d}", closes)
@@ -50,17 +57,24 @@ def schedule_revisits(case_id: int) -> bool:
         return True
 
 
-def _create_revisits(session: Session, case: OffboardingCase, settings) -> list[Revisit]:
-    rules, created = settings.revisit, []
-    for row, line in plan_lines(session, case.id):
-        if line.successor_id is None:
-            continue
-        days = revisit_due_dates(row.handed_over_at.astimezone(clock.now().tzinfo).date(),
-                                 rules.first_within_working_days, rules.later_days, settings.country)
-        created += [Revisit(case_id=case.id, customer_id=row.customer_id, successor_id=line.successor_id,
-                            number=n, due_on=due) for n, due in enumerate(days, start=1)]
-    session.add_all(created)
-    return created
+def _has_revisits(session: Session, case_id: int) -> bool:
+    return session.exec(select(exists().where(Revisit.case_id == case_id))).one()
+
+
+def _planned_revisits(session: Session, case_id: int, settings) -> list[Revisit]:
+    """The case's revisits (unsaved): each handed-over customer with a successor, on the rules' due dates."""
+    rules, tz = settings.revisit, clock.now().tzinfo
+    plan = latest_plan(session, case_id)
+    handed_over = session.exec(select(CaseCustomer.customer_id, CaseCustomer.handed_over_at, Assignment.successor_id)
+                               .join(Assignment, (Assignment.customer_id == CaseCustomer.customer_id)
+                                     & (Assignment.plan_id == plan.id))
+                               .where(CaseCustomer.case_id == case_id, Assignment.successor_id.is_not(None))
+                               .order_by(func.coalesce(CaseCustomer.score, 0).desc(), CaseCustomer.customer_id)).all()
+    return [Revisit(case_id=case_id, customer_id=customer_id, successor_id=successor_id, number=n, due_on=due)
+            for customer_id, handed_over_at, successor_id in handed_over
+            for n, due in enumerate(revisit_due_dates(handed_over_at.astimezone(tz).date(),
+                                                      rules.first_within_working_days, rules.later_days,
+                                                      settings.country), start=1)]
 
 
 FOLLOW_UP_BATCH = 25  # items per transaction: the daily follow-up spans every open case and holds rows briefly

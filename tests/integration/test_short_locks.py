@@ -156,3 +156,33 @@ def test_inventory_reads_the_book_before_it_locks_the_case_and_not_again_once_do
     calls.clear()
     assert take_inventory.fn(opened) == first
     assert calls == ["load", "lock"], "a taken inventory is not read again"
+
+
+def test_revisits_are_worked_out_before_the_lock_and_once(case_id, monkeypatch):
+    import tasks.revisit
+    from handover.db import session_scope
+    from models import Assignment, CaseCustomer, Revisit, StageState
+    from sqlmodel import func, select
+
+    classify_customers.fn(case_id)
+    draft_plan.fn(case_id)
+    with session_scope() as session:  # as if the notice stage had handed everyone over
+        for row in session.exec(select(CaseCustomer).where(CaseCustomer.case_id == case_id)):
+            row.handed_over_at = clock.now()
+            session.add(row)
+        for name in ("approve", "meeting", "notice"):
+            stages.stage_of(session, case_id, name).state = StageState.done
+        placed = session.exec(select(func.count()).where(Assignment.successor_id.is_not(None))).one()
+    calls, real_planned, real_load = [], tasks.revisit._planned_revisits, stages.load_case
+    monkeypatch.setattr(tasks.revisit, "_planned_revisits",
+                        lambda *a: calls.append("work out") or real_planned(*a))
+    monkeypatch.setattr(stages, "load_case", lambda session, wanted, *, for_update=False: (
+        calls.append("lock") if for_update else None) or real_load(session, wanted, for_update=for_update))
+    assert tasks.revisit.schedule_revisits.fn(case_id) is False, "the windows are still open"
+    assert calls == ["work out", "lock"]
+    with session_scope() as session:
+        per_customer = session.exec(select(Revisit.customer_id, func.count()).group_by(Revisit.customer_id)).all()
+    assert placed > 0 and len(per_customer) == placed and len({n for _, n in per_customer}) == 1
+    calls.clear()
+    assert tasks.revisit.schedule_revisits.fn(case_id) is False
+    assert calls == ["lock"], "scheduled revisits are not worked out again"
